@@ -1,0 +1,137 @@
+/**
+ * Reads the app's settings from environment variables, once, at start-up. Every problem is a
+ * ConfigError whose message names the variable, the rule and the value, on one line.
+ */
+
+/** EX_CONFIG from sysexits.h: the process stops because its configuration is wrong. */
+export const CONFIG_ERROR_EXIT_CODE = 78;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Settings both process types share. */
+export interface CommonConfig {
+  /** Release id the deploy started this process with (APP_RELEASE). */
+  release: string;
+  /** Image digest the deploy started this process from (APP_DIGEST: `sha256:...` or `repo@sha256:...`). */
+  digest: string;
+  /** Hard limit from SIGTERM to exit; keep it below the container stop timeout. */
+  shutdownTimeoutMs: number;
+}
+
+export interface WebConfig extends CommonConfig {
+  port: number;
+  /** Idle keep-alive time for client connections; must exceed the proxy's upstream idle timeout. */
+  keepAliveTimeoutMs: number;
+  /** After SIGTERM, how long /healthz answers 503 before the server stops accepting connections. */
+  drainDelayMs: number;
+  /** Upper bound for `/slow?ms=N`. */
+  slowMaxMs: number;
+}
+
+export interface WorkerConfig extends CommonConfig {
+  /** Directory holding `incoming/`, `processing/`, `done/`, `failed/` and `heartbeat.json`. */
+  queueDir: string;
+  /** Pause between two polls of the queue. */
+  intervalMs: number;
+}
+
+const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+const DIGEST = /^(?:[a-z0-9][a-z0-9._\-/:]*@)?sha256:[0-9a-f]{64}$/;
+
+function show(value: string): string {
+  return JSON.stringify(value);
+}
+
+function required(env: Env, name: string, hint: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new ConfigError(`${name} is required: ${hint}`);
+  }
+  return value.trim();
+}
+
+/** A whole number in [min, max]; `fallback` when the variable is unset or empty. */
+export function integerVar(env: Env, name: string, fallback: number, min: number, max: number) {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${show(raw)})`);
+  }
+  return value;
+}
+
+function readCommon(env: Env): CommonConfig {
+  const release = required(env, "APP_RELEASE", "the release id the deploy sets, e.g. 2026-11-26.1");
+  if (!RELEASE.test(release)) {
+    throw new ConfigError(
+      `APP_RELEASE must be 1-128 letters, digits or . _ : + - (got ${show(release)})`,
+    );
+  }
+  const digest = required(
+    env,
+    "APP_DIGEST",
+    "the image digest the deploy sets, [repo@]sha256:<64 hex>",
+  );
+  if (!DIGEST.test(digest)) {
+    throw new ConfigError(
+      `APP_DIGEST must be [repo@]sha256:<64 lowercase hex> (got ${show(digest)})`,
+    );
+  }
+  return {
+    release,
+    digest,
+    shutdownTimeoutMs: integerVar(env, "SHUTDOWN_TIMEOUT_MS", 8000, 100, 600_000),
+  };
+}
+
+export function readWebConfig(env: Env): WebConfig {
+  const common = readCommon(env);
+  const config: WebConfig = {
+    ...common,
+    port: integerVar(env, "PORT", 3000, 1, 65535),
+    keepAliveTimeoutMs: integerVar(env, "KEEP_ALIVE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
+    drainDelayMs: integerVar(env, "SHUTDOWN_DRAIN_DELAY_MS", 1000, 0, 600_000),
+    slowMaxMs: integerVar(env, "SLOW_MAX_MS", 30_000, 0, 600_000),
+  };
+  if (config.drainDelayMs >= config.shutdownTimeoutMs) {
+    throw new ConfigError(
+      `SHUTDOWN_DRAIN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (got ${config.drainDelayMs} >= ${config.shutdownTimeoutMs})`,
+    );
+  }
+  return config;
+}
+
+export function readWorkerConfig(env: Env): WorkerConfig {
+  const common = readCommon(env);
+  const queueDir = (env.WORKER_QUEUE_DIR ?? "").trim() || "/tmp/berth-worker";
+  if (!queueDir.startsWith("/")) {
+    throw new ConfigError(`WORKER_QUEUE_DIR must be an absolute path (got ${show(queueDir)})`);
+  }
+  return {
+    ...common,
+    queueDir,
+    intervalMs: integerVar(env, "WORKER_INTERVAL_MS", 1000, 10, 3_600_000),
+  };
+}
+
+/**
+ * Runs a config reader; on a ConfigError prints its one-line message to stderr and exits with
+ * EX_CONFIG, so a bad variable never shows up as a stack trace.
+ */
+export function loadConfigOrExit<T>(read: (env: Env) => T, env: Env = process.env): T {
+  try {
+    return read(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`config error: ${error.message}\n`);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { WebConfig } from "./config";
+import { log } from "./log";
+
+/** Shared between the request handler and the shutdown sequence. */
+export interface ServiceState {
+  /** True from SIGTERM on: /healthz answers 503 and every response closes its connection. */
+  draining: boolean;
+}
+
+const MAX_ECHO_BYTES = 8 * 1024 * 1024;
+const MAX_ITEMS = 1000;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+type SendJson = (res: ServerResponse, status: number, body: unknown) => void;
+
+/**
+ * Every response goes through this. While draining, it tells the client (nginx) to close the
+ * connection after the response, so keep-alive connections do not hold the shutting-down server open.
+ */
+function jsonSender(state: ServiceState): SendJson {
+  return (res, status, body) => {
+    const text = JSON.stringify(body);
+    if (state.draining) res.setHeader("connection", "close");
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+}
+
+/** A query parameter as a whole number in [min, max]; `fallback` when absent; null when invalid. */
+function intParam(url: URL, name: string, fallback: number, min: number, max: number) {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  return /^\d+$/.test(raw) && value >= min && value <= max ? value : null;
+}
+
+function routes(
+  config: WebConfig,
+  state: ServiceState,
+  sendJson: SendJson,
+): Record<string, Record<string, Handler>> {
+  return {
+    "/": {
+      GET: (_req, res) =>
+        sendJson(res, 200, { message: "Hello from berth", release: config.release }),
+    },
+    "/version": {
+      GET: (_req, res) => sendJson(res, 200, { release: config.release, digest: config.digest }),
+    },
+    "/healthz": {
+      GET: (_req, res) => {
+        res.setHeader("cache-control", "no-store");
+        if (state.draining) sendJson(res, 503, { status: "draining" });
+        else sendJson(res, 200, { status: "ok" });
+      },
+    },
+    // Holds the request open for ?ms=N milliseconds: graceful-shutdown tests and benchmarks.
+    "/slow": {
+      GET: (req, res, url) => {
+        const ms = intParam(url, "ms", 1000, 0, config.slowMaxMs);
+        if (ms === null) {
+          sendJson(res, 400, {
+            error: "bad_request",
+            message: `ms must be an integer from 0 to ${config.slowMaxMs}`,
+          });
+          return;
+        }
+        const timer = setTimeout(() => sendJson(res, 200, { sleptMs: ms }), ms);
+        res.once("close", () => clearTimeout(timer));
+      },
+    },
+    // A larger JSON document (?count=N items), e.g. to see the proxy compress it.
+    "/items": {
+      GET: (_req, res, url) => {
+        const count = intParam(url, "count", 100, 0, MAX_ITEMS);
+        if (count === null) {
+          sendJson(res, 400, {
+            error: "bad_request",
+            message: `count must be an integer from 0 to ${MAX_ITEMS}`,
+          });
+          return;
+        }
+        const items = Array.from({ length: count }, (_, i) => ({
+          id: i + 1,
+          name: `item ${i + 1}`,
+          description: `Sample item number ${i + 1}, served by release ${config.release}.`,
+        }));
+        sendJson(res, 200, { count, items });
+      },
+    },
+    // Reads the request body and answers its size and sha256: request bodies reach the app intact.
+    "/echo": {
+      POST: (req, res) => {
+        const hash = createHash("sha256");
+        let bytes = 0;
+        req.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > MAX_ECHO_BYTES) {
+            res.setHeader("connection", "close");
+            sendJson(res, 413, { error: "payload_too_large", limitBytes: MAX_ECHO_BYTES });
+            req.destroy();
+            return;
+          }
+          hash.update(chunk);
+        });
+        req.on("end", () => {
+          if (!res.headersSent) sendJson(res, 200, { bytes, sha256: hash.digest("hex") });
+        });
+      },
+    },
+  };
+}
+
+/** The web process's request handler: routing, JSON responses and one log line per request. */
+export function createRequestHandler(config: WebConfig, state: ServiceState) {
+  const sendJson = jsonSender(state);
+  const table = routes(config, state, sendJson);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? "/", "http://app.invalid");
+    res.on("close", () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      log("info", "request", {
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+        completed: res.writableFinished,
+        request_id: req.headers["x-request-id"],
+        client_ip: req.headers["x-real-ip"] ?? req.socket.remoteAddress,
+      });
+    });
+
+    const methods = table[url.pathname];
+    if (!methods) {
+      sendJson(res, 404, { error: "not_found", path: url.pathname });
+      return;
+    }
+    const method = req.method === "HEAD" ? "GET" : (req.method ?? "GET");
+    const handler = methods[method];
+    if (!handler) {
+      res.setHeader("allow", Object.keys(methods).join(", "));
+      sendJson(res, 405, { error: "method_not_allowed", method: req.method });
+      return;
+    }
+    handler(req, res, url);
+  };
+}
