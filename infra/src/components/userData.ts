@@ -1,0 +1,82 @@
+import { gzipSync } from "node:zlib";
+import { AGENT_PATH } from "../agent/contract";
+
+/** What a host needs at first boot. Nothing here may be secret: user-data is readable by anyone
+ * with ec2:DescribeInstanceAttribute and from inside the instance. */
+export interface HostBootSettings {
+  app: string;
+  stack: string;
+  /** The host deploy agent (infra/host/berth-agent), installed at AGENT_PATH. */
+  agentScript: string;
+  /** Registries (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com) docker reaches through the
+   * ECR credential helper, which signs in with the instance profile: no password anywhere. */
+  registryHosts: string[];
+  /** The ALB's address range: nginx trusts X-Forwarded-For only from here. */
+  trustedProxyCidr: string;
+}
+
+/** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
+const q = (value: string): string => JSON.stringify(value);
+
+/** gzip + base64 of a file for cloud-init's `encoding: gz+b64` (keeps user-data under 16 KB). */
+export function packFile(content: string): string {
+  return gzipSync(Buffer.from(content, "utf8"), { level: 9 }).toString("base64");
+}
+
+/** The docker client config that routes the registries through docker-credential-ecr-login. */
+export function dockerClientConfig(registryHosts: string[]): string {
+  const helpers = Object.fromEntries(
+    [...new Set(registryHosts)].sort().map((h) => [h, "ecr-login"]),
+  );
+  return JSON.stringify({ credHelpers: helpers });
+}
+
+/** /etc/docker/daemon.json: bounded local logs; live-restore keeps containers up across dockerd restarts. */
+export const DOCKER_DAEMON_JSON = JSON.stringify({
+  "log-driver": "local",
+  "log-opts": { "max-size": "20m", "max-file": "5" },
+  "live-restore": true,
+});
+
+/**
+ * The cloud-config (Amazon Linux 2023) that prepares a host: Docker, jq (the agent reads its
+ * JSON with it), the ECR credential helper and its config, the agent, and the host's identity
+ * file. The agent itself starts nginx and the app on the first release.
+ */
+export function renderCloudConfig(settings: HostBootSettings): string {
+  const hostEnv = [
+    `BERTH_APP=${settings.app}`,
+    `BERTH_STACK=${settings.stack}`,
+    `BERTH_TRUSTED_PROXY_CIDR=${settings.trustedProxyCidr}`,
+    "",
+  ].join("\n");
+  const lines = [
+    "#cloud-config",
+    `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/components/userData.ts.`,
+    "# No secrets: the app environment reaches the host only on the release's stdin.",
+    "packages:",
+    "  - docker",
+    "  - jq",
+    "  - amazon-ecr-credential-helper",
+    "write_files:",
+    `  - path: ${AGENT_PATH}`,
+    '    permissions: "0755"',
+    "    encoding: gz+b64",
+    `    content: ${q(packFile(settings.agentScript))}`,
+    "  - path: /root/.docker/config.json",
+    '    permissions: "0600"',
+    `    content: ${q(dockerClientConfig(settings.registryHosts))}`,
+    "  - path: /etc/berth/host.env",
+    '    permissions: "0644"',
+    `    content: ${q(hostEnv)}`,
+    "  - path: /etc/docker/daemon.json",
+    '    permissions: "0644"',
+    "    defer: true",
+    `    content: ${q(DOCKER_DAEMON_JSON)}`,
+    "runcmd:",
+    "  - [mkdir, -p, /var/lib/berth]",
+    "  - [systemctl, enable, --now, docker.service]",
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,414 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { networkOf, parseCidr } from "./cidr";
+
+/**
+ * The stack's settings, from `Pulumi.<stack>.yaml` (namespace `berth:`, plus `aws:region`).
+ * One schema, read once by {@link loadStackConfig}; components get the typed result.
+ * Structured keys are set with `--path`, e.g. `pulumi config set --path hosts.count 2`.
+ * Secrets never go in the committed yaml in plain text:
+ *   pulumi config set --secret berth:sshPrivateKey < ~/.ssh/berth_staging
+ *   pulumi config set --secret --path 'secretEnv.DATABASE_URL' 'postgres://...'
+ */
+
+/** A config error: its message is the whole story (key, value, what is allowed), no stack trace. */
+export class ConfigError extends pulumi.RunError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const NAME = /^[a-z][a-z0-9-]{1,19}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SSH_PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S.*)?$/;
+const PRIVATE_KEY =
+  /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z]+ )?PRIVATE KEY-----\n?$/;
+const IMAGE_BY_DIGEST = /^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+const AMI = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** Keys whose values are never echoed in an error message. */
+const SECRET_KEYS = new Set(["berth:sshPrivateKey", "berth:secretEnv"]);
+
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
+};
+
+const matching = (pattern: RegExp, message: string) =>
+  z.string({ error: message }).regex(pattern, { error: message });
+
+const cidr = z.string({ error: "must be an IPv4 CIDR like 10.0.0.0/16" }).superRefine((v, ctx) => {
+  if (parseCidr(v)) return;
+  const network = networkOf(v);
+  ctx.addIssue({
+    code: "custom",
+    message: network
+      ? `has host bits set; use the network address ${network}`
+      : "must be an IPv4 CIDR like 10.0.0.0/16",
+    input: v,
+  });
+});
+
+const commandArgv = z
+  .array(z.string({ error: "must be a list of strings" }).min(1, { error: "must not be empty" }), {
+    error: 'must be a list of strings like ["node", "dist/worker.js"]',
+  })
+  .min(1, { error: 'must be a list of strings like ["node", "dist/worker.js"]' });
+
+const envMap = z.record(
+  matching(ENV_NAME, "must be a variable name (letters, digits, _; not starting with a digit)"),
+  z.string({ error: 'must be a string (quote numbers and booleans in YAML: "3")' }),
+  { error: "must be a map of NAME: value" },
+);
+
+const rawSchema = z.strictObject({
+  "aws:region": matching(REGION, "must be an AWS region like eu-west-1"),
+  "berth:app": matching(
+    NAME,
+    "must be 2-20 lowercase letters, digits or dashes, starting with a letter",
+  ),
+  "berth:network": z.strictObject(
+    {
+      vpcCidr: cidr.default("10.0.0.0/16"),
+      availabilityZones: z
+        .array(matching(ZONE, "must be an availability zone like eu-west-1a"), {
+          error: "must be a list of at least 2 availability zones",
+        })
+        .min(2, { error: "must list at least 2 availability zones (an ALB needs two)" })
+        .max(6, { error: "must list at most 6 availability zones" }),
+      hostSubnets: z.enum(["public", "private"], { error: "must be public or private" }),
+      egress: z
+        .enum(["single-nat", "nat-per-zone", "endpoints"], {
+          error: "must be single-nat, nat-per-zone or endpoints",
+        })
+        .optional(),
+      trustedProxyCidr: cidr.optional(),
+    },
+    { error: "must be a map (vpcCidr, availabilityZones, hostSubnets, egress, trustedProxyCidr)" },
+  ),
+  "berth:hosts": z.strictObject(
+    {
+      count: wholeNumber(1, 50),
+      instanceType: matching(INSTANCE_TYPE, "must be an EC2 instance type like t3.small"),
+      rootVolumeGiB: wholeNumber(8, 1024).default(20),
+      ami: matching(AMI, "must be an AMI id like ami-0123456789abcdef0").optional(),
+    },
+    { error: "must be a map (count, instanceType, rootVolumeGiB, ami)" },
+  ),
+  "berth:ssh": z.strictObject(
+    {
+      allowedCidrs: z
+        .array(cidr, { error: "must be a list of CIDRs like 203.0.113.10/32" })
+        .min(1, { error: "must list at least one CIDR like 203.0.113.10/32" }),
+      publicKey: matching(
+        SSH_PUBLIC_KEY,
+        'must be an OpenSSH public key line ("ssh-ed25519 AAAA...")',
+      ),
+    },
+    { error: "must be a map (allowedCidrs, publicKey)" },
+  ),
+  "berth:sshPrivateKey": matching(
+    PRIVATE_KEY,
+    "must be a PEM or OpenSSH private key; set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE",
+  ),
+  "berth:bastion": z
+    .strictObject(
+      {
+        enabled: z.boolean({ error: "must be true or false" }),
+        instanceType: matching(INSTANCE_TYPE, "must be an EC2 instance type like t3.nano").default(
+          "t3.nano",
+        ),
+      },
+      { error: "must be a map (enabled, instanceType)" },
+    )
+    .default({ enabled: false, instanceType: "t3.nano" }),
+  "berth:web": z
+    .strictObject(
+      {
+        port: wholeNumber(1024, 65535).default(3000),
+        healthPath: matching(
+          /^\/[A-Za-z0-9._~/-]*$/,
+          "must be a path starting with / like /healthz",
+        ).default("/healthz"),
+        command: commandArgv.nullable().default(null),
+      },
+      { error: "must be a map (port, healthPath, command)" },
+    )
+    .default({ port: 3000, healthPath: "/healthz", command: null }),
+  "berth:worker": z
+    .strictObject(
+      {
+        command: commandArgv.default(["node", "dist/worker.js"]),
+        count: wholeNumber(0, 20).default(1),
+      },
+      { error: "must be a map (command, count)" },
+    )
+    .default({ command: ["node", "dist/worker.js"], count: 1 }),
+  "berth:release": z
+    .strictObject(
+      {
+        command: commandArgv.nullable().default(null),
+        digest: matching(
+          IMAGE_BY_DIGEST,
+          "must be an image by digest: REPO@sha256:<64 hex>",
+        ).optional(),
+        proxyDigest: matching(
+          IMAGE_BY_DIGEST,
+          "must be an image by digest: REPO@sha256:<64 hex>",
+        ).optional(),
+        batchSize: wholeNumber(1, 50).default(1),
+        healthSeconds: wholeNumber(5, 600).default(60),
+        drainSeconds: wholeNumber(0, 300).default(10),
+        stopSeconds: wholeNumber(1, 300).default(30),
+        keepReleases: wholeNumber(1, 20).default(3),
+      },
+      {
+        error:
+          "must be a map (command, digest, proxyDigest, batchSize, healthSeconds, drainSeconds, stopSeconds, keepReleases)",
+      },
+    )
+    .default({
+      command: null,
+      batchSize: 1,
+      healthSeconds: 60,
+      drainSeconds: 10,
+      stopSeconds: 30,
+      keepReleases: 3,
+    }),
+  "berth:env": envMap.default({}),
+  "berth:secretEnv": envMap.default({}),
+  "berth:loadBalancer": z
+    .strictObject(
+      {
+        certificateArn: matching(
+          CERTIFICATE_ARN,
+          "must be an ACM certificate ARN like arn:aws:acm:REGION:ACCOUNT:certificate/UUID",
+        ).optional(),
+        deletionProtection: z.boolean({ error: "must be true or false" }).default(false),
+        idleTimeoutSeconds: wholeNumber(1, 4000).default(60),
+      },
+      { error: "must be a map (certificateArn, deletionProtection, idleTimeoutSeconds)" },
+    )
+    .default({ deletionProtection: false, idleTimeoutSeconds: 60 }),
+  "berth:image": z
+    .strictObject(
+      { keepImages: wholeNumber(1, 1000).default(30) },
+      { error: "must be a map (keepImages)" },
+    )
+    .default({ keepImages: 30 }),
+  "berth:tags": z
+    .record(
+      z
+        .string()
+        .regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, {
+          error: "must be a tag key of 1-128 characters, not starting with aws:",
+        }),
+      z.string({ error: "must be a string" }).max(256, { error: "must be at most 256 characters" }),
+      { error: "must be a map of tag: value" },
+    )
+    .default({}),
+});
+
+type RawConfig = z.output<typeof rawSchema>;
+
+/** The validated stack config handed to the components. */
+export interface StackConfig {
+  region: string;
+  app: string;
+  network: Omit<RawConfig["berth:network"], "egress" | "trustedProxyCidr"> & {
+    /** Where hosts egress in a private layout; "internet" when hosts sit in public subnets. */
+    egress: "single-nat" | "nat-per-zone" | "endpoints" | "internet";
+    trustedProxyCidr: string;
+  };
+  hosts: RawConfig["berth:hosts"];
+  ssh: RawConfig["berth:ssh"];
+  /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
+  sshPrivateKey: string;
+  bastion: RawConfig["berth:bastion"];
+  web: RawConfig["berth:web"];
+  /** null when worker.count is 0. */
+  worker: { command: string[]; count: number } | null;
+  release: RawConfig["berth:release"];
+  env: Record<string, string>;
+  /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
+  secretEnv: Record<string, string>;
+  loadBalancer: RawConfig["berth:loadBalancer"];
+  image: RawConfig["berth:image"];
+  tags: Record<string, string>;
+}
+
+function show(key: string, input: unknown): string {
+  if (SECRET_KEYS.has(key)) return "a value not shown because it is secret";
+  if (input === undefined) return "nothing";
+  const text = JSON.stringify(input) ?? String(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  let key = String(path[0] ?? "");
+  for (const part of path.slice(1))
+    key += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  return key;
+}
+
+const TOP_LEVEL_KEYS = Object.keys(rawSchema.shape);
+
+/** Keys of the (possibly optional/defaulted) object schema at `path`, for "allowed:" hints. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return TOP_LEVEL_KEYS;
+  let schema: unknown = rawSchema.shape[path[0] as keyof typeof rawSchema.shape];
+  for (;;) {
+    const def = (
+      schema as { _zod?: { def?: { innerType?: unknown; shape?: Record<string, unknown> } } }
+    )?._zod?.def;
+    if (def?.shape) return Object.keys(def.shape);
+    if (!def?.innerType) return [];
+    schema = def.innerType;
+  }
+}
+
+function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  if (issue.code === "unrecognized_keys") {
+    const where = keyOf(issue.path);
+    const allowed = allowedKeysAt(issue.path).join(", ");
+    return issue.keys
+      .map((k) => {
+        if (issue.path.length === 0 && k.startsWith("berth:") && k.includes(".")) {
+          const path = k.slice("berth:".length);
+          return `${k} is not a key: set nested values with --path, e.g. pulumi config set --path '${path}' VALUE`;
+        }
+        const full = where ? `${where}.${k}` : k;
+        return `${full} is not a known key (got ${show(k, where ? undefined : raw[k])}); allowed: ${allowed}`;
+      })
+      .join("\n");
+  }
+  const key = keyOf(issue.path);
+  const secretRoot = String(issue.path[0] ?? "");
+  return `${key} ${issue.message} (got ${show(secretRoot, issue.input)})`;
+}
+
+/**
+ * Validates raw stack config (full keys like `berth:hosts`, structured values already parsed)
+ * and returns the typed config, or throws one {@link ConfigError} whose message has one line per
+ * bad value. Pure: no Pulumi runtime needed.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const relevant = Object.fromEntries(
+    Object.entries(raw).filter(([k]) => k.startsWith("berth:") || k === "aws:region"),
+  );
+  const parsed = rawSchema.safeParse(relevant, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => describe(i, relevant)).join("\n"));
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  const network = c["berth:network"];
+  const hosts = c["berth:hosts"];
+  const region = c["aws:region"];
+
+  network.availabilityZones.forEach((zone, i) => {
+    if (!zone.startsWith(region))
+      problems.push(
+        `berth:network.availabilityZones[${i}] must be a zone of aws:region ${region} (got "${zone}")`,
+      );
+  });
+  if (new Set(network.availabilityZones).size !== network.availabilityZones.length)
+    problems.push(
+      `berth:network.availabilityZones must not repeat a zone (got ${JSON.stringify(network.availabilityZones)})`,
+    );
+  const vpcPrefix = parseCidr(network.vpcCidr)?.prefix ?? 16;
+  if (vpcPrefix < 16 || vpcPrefix > 22)
+    problems.push(`berth:network.vpcCidr must be a /16 to /22 block (got "${network.vpcCidr}")`);
+  if (network.hostSubnets === "public" && network.egress !== undefined)
+    problems.push(
+      `berth:network.egress only applies when hostSubnets is private: hosts in public subnets reach the internet directly (got "${network.egress}")`,
+    );
+  c["berth:ssh"].allowedCidrs.forEach((allowed, i) => {
+    if (parseCidr(allowed)?.prefix === 0)
+      problems.push(
+        `berth:ssh.allowedCidrs[${i}] must not open SSH to the whole internet; use your office, VPN or CI address like 203.0.113.10/32 (got "${allowed}")`,
+      );
+  });
+  const bastion = c["berth:bastion"];
+  if (bastion.enabled && network.hostSubnets === "public")
+    problems.push(
+      `berth:bastion.enabled needs berth:network.hostSubnets private: hosts in public subnets are reached directly (got true)`,
+    );
+  const release = c["berth:release"];
+  if (release.batchSize > hosts.count)
+    problems.push(
+      `berth:release.batchSize must be from 1 to berth:hosts.count (${hosts.count}) (got ${release.batchSize})`,
+    );
+  if ((release.digest === undefined) !== (release.proxyDigest === undefined))
+    problems.push(
+      release.digest === undefined
+        ? `berth:release.digest must be set together with berth:release.proxyDigest (got nothing)`
+        : `berth:release.proxyDigest must be set together with berth:release.digest (got nothing)`,
+    );
+  const env = c["berth:env"];
+  const secretEnv = c["berth:secretEnv"];
+  for (const name of Object.keys(secretEnv)) {
+    if (name in env)
+      problems.push(`berth:env.${name} must not also be in berth:secretEnv; keep one (got both)`);
+  }
+  const certificateArn = c["berth:loadBalancer"].certificateArn;
+  const certRegion = certificateArn ? CERTIFICATE_ARN.exec(certificateArn)?.[1] : undefined;
+  if (certRegion && certRegion !== region)
+    problems.push(
+      `berth:loadBalancer.certificateArn must be a certificate in aws:region ${region} (got "${certificateArn}")`,
+    );
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+
+  const worker = c["berth:worker"];
+  return {
+    region,
+    app: c["berth:app"],
+    network: {
+      ...network,
+      egress: network.hostSubnets === "public" ? "internet" : (network.egress ?? "single-nat"),
+      trustedProxyCidr: network.trustedProxyCidr ?? network.vpcCidr,
+    },
+    hosts,
+    ssh: c["berth:ssh"],
+    sshPrivateKey: c["berth:sshPrivateKey"],
+    bastion,
+    web: c["berth:web"],
+    worker: worker.count === 0 ? null : { command: worker.command, count: worker.count },
+    release,
+    env,
+    secretEnv,
+    loadBalancer: c["berth:loadBalancer"],
+    image: c["berth:image"],
+    tags: c["berth:tags"],
+  };
+}
+
+/** Pulumi hands structured values over as JSON text; scalars stay strings. */
+export function decodeConfigValue(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Reads the current stack's config from the Pulumi runtime and validates it. */
+export function loadStackConfig(): StackConfig {
+  const all = pulumi.runtime.allConfig();
+  const raw = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, decodeConfigValue(v)]));
+  return parseStackConfig(raw);
+}

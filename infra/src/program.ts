@@ -1,0 +1,164 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryLogin } from "./agent/contract";
+import { architectureOf, dockerPlatform } from "./ami";
+import { loadStackConfig, StackConfig } from "./config";
+import { readAgentScript, REPO_ROOT } from "./files";
+import { buildReleaseSpec } from "./releaseSpec";
+import { Bastion } from "./components/bastion";
+import { ContainerImage, registryHostOf } from "./components/containerImage";
+import { Hosts } from "./components/hosts";
+import { LoadBalancer } from "./components/loadBalancer";
+import { Network } from "./components/network";
+import { Release } from "./components/release";
+import { renderCloudConfig } from "./components/userData";
+
+/** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
+export interface StackOutputs {
+  /** Where the app answers: https://<alb> with a certificate, else http://<alb>. */
+  url: pulumi.Output<string>;
+  /** The app image by digest (`repo@sha256:...`): what a promotion or rollback sets as berth:release.digest. */
+  digest: pulumi.Output<string>;
+  /** The proxy image by digest: berth:release.proxyDigest for a promotion or rollback. */
+  proxyDigest: pulumi.Output<string>;
+  /** Per host: zone, instance id, private and (public layout) public address. */
+  hosts: pulumi.Output<unknown>[];
+  /** The bastion's public IP, or null. */
+  bastion: pulumi.Output<string> | null;
+  /** Per host name: the agent's summary of the release it ran (outcome, image, config hash, timings). */
+  releases: Record<string, pulumi.Output<unknown>>;
+}
+
+/** Builds the whole stack from its config. The entry point (index.ts) and the tests call this. */
+export function createBerthStack(config: StackConfig = loadStackConfig()): StackOutputs {
+  const stack = pulumi.getStack();
+  const base = { app: config.app, stack, tags: config.tags };
+  const arch = architectureOf(config.hosts.instanceType);
+  const sshPrivateKey = pulumi.secret(config.sshPrivateKey);
+  const agent = readAgentScript();
+
+  const network = new Network(config.app, {
+    ...base,
+    region: config.region,
+    vpcCidr: config.network.vpcCidr,
+    availabilityZones: config.network.availabilityZones,
+    hostSubnets: config.network.hostSubnets,
+    egress: config.network.egress,
+    sshAllowedCidrs: config.ssh.allowedCidrs,
+    bastion: config.bastion.enabled,
+    https: config.loadBalancer.certificateArn !== undefined,
+  });
+
+  const images = {
+    app: new ContainerImage(`${config.app}-app`, {
+      ...base,
+      role: "app",
+      context: path.join(REPO_ROOT, "app-image"),
+      platform: dockerPlatform(arch),
+      keepImages: config.image.keepImages,
+      digest: config.release.digest,
+    }),
+    proxy: new ContainerImage(`${config.app}-proxy`, {
+      ...base,
+      role: "proxy",
+      context: path.join(REPO_ROOT, "nginx"),
+      platform: dockerPlatform(arch),
+      keepImages: config.image.keepImages,
+      digest: config.release.proxyDigest,
+    }),
+  };
+
+  // The registries the hosts pull from, through the ECR credential helper and the instance role.
+  const registryHosts = pulumi
+    .all([images.app.imageByDigest, images.proxy.imageByDigest])
+    .apply((refs) => [...new Set(refs.map(registryHostOf))].sort());
+  const userData = registryHosts.apply((hostsList) =>
+    renderCloudConfig({
+      app: config.app,
+      stack,
+      agentScript: agent.content,
+      registryHosts: hostsList,
+      trustedProxyCidr: config.network.trustedProxyCidr,
+    }),
+  );
+
+  const hosts = new Hosts(`${config.app}-hosts`, {
+    ...base,
+    count: config.hosts.count,
+    instanceType: config.hosts.instanceType,
+    rootVolumeGiB: config.hosts.rootVolumeGiB,
+    ami: config.hosts.ami,
+    availabilityZones: config.network.availabilityZones,
+    subnetIds: network.hostSubnetIds,
+    securityGroupId: network.hostSecurityGroupId,
+    publicIp: config.network.hostSubnets === "public",
+    sshPublicKey: config.ssh.publicKey,
+    userData,
+  });
+
+  const bastion =
+    config.bastion.enabled && network.bastionSecurityGroupId
+      ? new Bastion(`${config.app}-bastion`, {
+          ...base,
+          instanceType: config.bastion.instanceType,
+          subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
+          securityGroupId: network.bastionSecurityGroupId,
+          keyName: hosts.keyName,
+        })
+      : undefined;
+
+  const loadBalancer = new LoadBalancer(`${config.app}-lb`, {
+    ...base,
+    vpcId: network.vpcId,
+    subnetIds: network.publicSubnetIds,
+    securityGroupId: network.albSecurityGroupId,
+    healthPath: config.web.healthPath,
+    certificateArn: config.loadBalancer.certificateArn,
+    deletionProtection: config.loadBalancer.deletionProtection,
+    idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
+    instanceIds: hosts.hosts.map((h) => h.instance.id),
+  });
+
+  const spec = pulumi.secret(
+    pulumi
+      .all([images.app.imageByDigest, images.proxy.imageByDigest])
+      .apply(([app, proxy]) => buildReleaseSpec(config, stack, { app, proxy })),
+  );
+  // On AWS the hosts sign in to ECR with the credential helper: no password travels at all.
+  const registry = images.app.imageByDigest.apply((ref): RegistryLogin => ({
+    server: registryHostOf(ref),
+    method: "helper",
+  }));
+  const release = new Release(`${config.app}-release`, {
+    targets: hosts.hosts.map((h) => ({
+      name: h.name,
+      address: config.network.hostSubnets === "public" ? h.instance.publicIp : h.instance.privateIp,
+      dependsOn: [h.instance],
+    })),
+    batchSize: config.release.batchSize,
+    spec,
+    registry,
+    agent,
+    privateKey: sshPrivateKey,
+    bastionAddress: bastion?.publicIp,
+  });
+
+  return {
+    url: loadBalancer.url,
+    digest: images.app.imageByDigest,
+    proxyDigest: images.proxy.imageByDigest,
+    hosts: hosts.hosts.map((h) =>
+      pulumi
+        .all([h.instance.id, h.instance.privateIp, h.instance.publicIp])
+        .apply(([id, privateIp, publicIp]) => ({
+          name: h.name,
+          zone: h.zone,
+          instanceId: id,
+          privateIp,
+          publicIp: publicIp || null,
+        })),
+    ),
+    bastion: bastion?.publicIp ?? null,
+    releases: release.summaries,
+  };
+}

@@ -1,0 +1,30 @@
+import { ReleaseSpec } from "./agent/contract";
+import { StackConfig } from "./config";
+
+/**
+ * The release spec for the agent from the stack config and the two images. Pure: secret values
+ * are in `env` here, so callers build it inside an Output that is secret.
+ * Tags and infrastructure sizes are not part of it: they never trigger a release.
+ */
+export function buildReleaseSpec(
+  config: StackConfig,
+  stack: string,
+  images: { app: string; proxy: string },
+): ReleaseSpec {
+  return {
+    app: config.app,
+    stack,
+    image: images.app,
+    proxyImage: images.proxy,
+    web: { command: config.web.command, port: config.web.port, healthPath: config.web.healthPath },
+    worker: config.worker,
+    releaseCommand: config.release.command,
+    env: { ...config.env, ...config.secretEnv },
+    timeouts: {
+      healthSeconds: config.release.healthSeconds,
+      drainSeconds: config.release.drainSeconds,
+      stopSeconds: config.release.stopSeconds,
+    },
+    keepReleases: config.release.keepReleases,
+  };
+}
