@@ -1,0 +1,130 @@
+import { fleetNames } from "./settings";
+
+/**
+ * Pure builders of the docker command lines the fleet runs (argv arrays, asserted on by unit tests);
+ * exec.ts runs them.
+ */
+
+/** The flags that let a container run its own dockerd here (see ENVIRONMENT.md). */
+export const DOCKER_IN_DOCKER_FLAGS = [
+  "--cap-add",
+  "ALL",
+  "--cap-drop",
+  "SYS_RESOURCE",
+  "--security-opt",
+  "seccomp=unconfined",
+  "--security-opt",
+  "apparmor=unconfined",
+  "--security-opt",
+  "systempaths=unconfined",
+  "--volume",
+  "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+  "--cgroupns",
+  "host",
+];
+
+const LABEL = "berth.fleet";
+
+export function networkCreateArgs(prefix: string): string[] {
+  const names = fleetNames(prefix);
+  return ["network", "create", "--label", `${LABEL}=${prefix}`, names.network];
+}
+
+/** A simulated EC2 host: dockerd + sshd, SSH published on a random 127.0.0.1 port. */
+export function hostRunArgs(prefix: string, index: number, authorizedKey: string): string[] {
+  const names = fleetNames(prefix);
+  return [
+    "run",
+    "--detach",
+    "--name",
+    names.host(index),
+    "--hostname",
+    `host-${index}`,
+    "--network",
+    names.network,
+    "--label",
+    `${LABEL}=${prefix}`,
+    "--restart",
+    "unless-stopped",
+    ...DOCKER_IN_DOCKER_FLAGS,
+    "--volume",
+    `${names.hostVolume(index)}:/var/lib/docker`,
+    "--publish",
+    "127.0.0.1::22",
+    "--env",
+    `BERTH_AUTHORIZED_KEY=${authorizedKey}`,
+    "--env",
+    `BERTH_INSECURE_REGISTRY=${names.registryServer}`,
+    names.hostImage,
+  ];
+}
+
+/** The registry (Debian's docker-registry, htpasswd auth), published on a random 127.0.0.1 port for pushes. */
+export function registryRunArgs(prefix: string, configDir: string): string[] {
+  const names = fleetNames(prefix);
+  return [
+    "run",
+    "--detach",
+    "--name",
+    names.registry,
+    "--network",
+    names.network,
+    "--label",
+    `${LABEL}=${prefix}`,
+    "--restart",
+    "unless-stopped",
+    "--volume",
+    `${names.registryVolume}:/var/lib/docker-registry`,
+    "--volume",
+    `${configDir}:/etc/berth-registry:ro`,
+    "--publish",
+    "127.0.0.1::5000",
+    names.servicesImage,
+    "docker-registry",
+    "serve",
+    "/etc/berth-registry/config.yml",
+  ];
+}
+
+/** The load balancer (HAProxy) on 127.0.0.1:lbPort, health-checking every host's nginx. */
+export function lbRunArgs(prefix: string, lbPort: number, configDir: string): string[] {
+  const names = fleetNames(prefix);
+  return [
+    "run",
+    "--detach",
+    "--name",
+    names.lb,
+    "--network",
+    names.network,
+    "--label",
+    `${LABEL}=${prefix}`,
+    "--restart",
+    "unless-stopped",
+    "--volume",
+    `${configDir}:/etc/berth-lb:ro`,
+    "--publish",
+    `127.0.0.1:${lbPort}:8080`,
+    names.servicesImage,
+    "haproxy",
+    "-db",
+    "-f",
+    "/etc/berth-lb/haproxy.cfg",
+  ];
+}
+
+/** Blocks (or unblocks) SSH into a host from inside it, leaving HTTP alone: "unreachable" for deploys. */
+export function blockSshArgs(prefix: string, index: number, block: boolean): string[] {
+  return [
+    "exec",
+    fleetNames(prefix).host(index),
+    "iptables",
+    block ? "-I" : "-D",
+    "INPUT",
+    "-p",
+    "tcp",
+    "--dport",
+    "22",
+    "-j",
+    "DROP",
+  ];
+}

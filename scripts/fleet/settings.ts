@@ -1,0 +1,58 @@
+import * as path from "node:path";
+
+/** Where and how big the local fleet is. Every name and port derives from these. */
+export interface FleetSettings {
+  /** Prefix of every container, network and volume the fleet creates (tests use their own). */
+  prefix: string;
+  /** How many simulated EC2 hosts sit behind the load balancer. */
+  hostCount: number;
+  /** The load balancer's port on 127.0.0.1 (the fleet's URL). */
+  lbPort: number;
+  /** Git-ignored directory for the SSH key, registry password and host keys. */
+  stateDir: string;
+  /** Hosts deployed at once in a rolling deploy; a failing batch stops the rollout. */
+  batchSize: number;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+const PREFIX = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** Validates the settings, naming the bad value and the fix. */
+export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings {
+  const prefix = input.prefix ?? "berth-fleet";
+  const hostCount = input.hostCount ?? 2;
+  const lbPort = input.lbPort ?? 8800;
+  const batchSize = input.batchSize ?? 1;
+  if (!PREFIX.test(prefix))
+    throw new Error(`fleet prefix "${prefix}" must be lowercase letters, digits and dashes`);
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 9)
+    throw new Error(`fleet host count must be a whole number from 1 to 9 (got ${hostCount})`);
+  if (!Number.isInteger(lbPort) || lbPort < 1024 || lbPort > 65535)
+    throw new Error(`fleet LB port must be a whole number from 1024 to 65535 (got ${lbPort})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`fleet batch size must be a whole number of at least 1 (got ${batchSize})`);
+  return {
+    prefix,
+    hostCount,
+    lbPort,
+    batchSize,
+    stateDir: input.stateDir ?? path.join(REPO_ROOT, ".berth", prefix),
+  };
+}
+
+/** Names of the fleet's docker objects, all under the prefix. */
+export function fleetNames(prefix: string) {
+  return {
+    network: `${prefix}-net`,
+    registry: `${prefix}-registry`,
+    registryVolume: `${prefix}-registry-data`,
+    lb: `${prefix}-lb`,
+    host: (index: number) => `${prefix}-host-${index}`,
+    hostVolume: (index: number) => `${prefix}-host-${index}-docker`,
+    hostImage: "berth-fleet-host:latest",
+    servicesImage: "berth-fleet-services:latest",
+    /** How the hosts reach the registry (on the fleet network): the image references' server. */
+    registryServer: `${prefix}-registry:5000`,
+  };
+}
