@@ -1,0 +1,110 @@
+import { shellQuote } from "../../infra/src/agent/invocation";
+
+/**
+ * Pure builders of the shell commands the operator CLI runs on a host over SSH. The agent's own
+ * commands (status, rollback) come from infra/src/agent/invocation.ts; these cover what the agent
+ * does not: reading container logs and starting a one-off container of the running release.
+ * Every value that reaches the remote shell goes through `shellQuote`.
+ */
+
+/** The agent's state root on every host (BERTH_STATE_DIR's default in berth-agent). */
+export const HOST_STATE_ROOT = "/var/lib/berth";
+
+/** What an operator calls a process, and the `berth.role` label the agent gives its containers. */
+export const PROCESS_ROLES = { app: "web", worker: "worker", nginx: "proxy" } as const;
+export type ProcessName = keyof typeof PROCESS_ROLES;
+
+export function isProcessName(name: string): name is ProcessName {
+  return Object.prototype.hasOwnProperty.call(PROCESS_ROLES, name);
+}
+
+export interface LogsRequest {
+  app: string;
+  stack: string;
+  processes: ProcessName[];
+  /** Lines of history per container before following. */
+  tail: number;
+  follow: boolean;
+  /** Passed to `docker logs --since` (e.g. 10m, 2026-11-26T10:00:00). */
+  since?: string;
+}
+
+const SINCE = /^(\d+[smhd]|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?)$/;
+
+/** Rejects a logs request the remote script could not honour, before any host is contacted. */
+export function assertValidLogsRequest(request: Omit<LogsRequest, "app" | "stack">): void {
+  if (request.processes.length === 0) throw new Error("logs: choose at least one process");
+  if (!Number.isInteger(request.tail) || request.tail < 0)
+    throw new Error(`logs: --tail must be a whole number of lines (got ${request.tail})`);
+  if (request.since !== undefined && !SINCE.test(request.since))
+    throw new Error(
+      `logs: --since must be a duration like 10m or 2h, or a date like 2026-11-26T10:00:00Z (got "${request.since}")`,
+    );
+}
+
+/**
+ * One remote script that prints the logs of every running container of the chosen processes,
+ * each line prefixed with its container name, all containers at once (so `--follow` follows them
+ * all) and ending when every `docker logs` has ended.
+ */
+export function renderLogsCommand(request: LogsRequest): string {
+  assertValidLogsRequest(request);
+  const roles = request.processes.map((p) => PROCESS_ROLES[p]);
+  const logsFlags = [
+    "--timestamps",
+    "--tail",
+    String(request.tail),
+    ...(request.follow ? ["--follow"] : []),
+    ...(request.since ? ["--since", request.since] : []),
+  ];
+  const filters = [`label=berth.app=${request.app}`, `label=berth.stack=${request.stack}`]
+    .map((f) => `--filter ${shellQuote(f)}`)
+    .join(" ");
+  return [
+    "set -eu",
+    `for role in ${roles.map(shellQuote).join(" ")}; do`,
+    `  for name in $(sudo -n docker ps ${filters} --filter "label=berth.role=$role" --format '{{.Names}}'); do`,
+    `    sudo -n docker logs ${logsFlags.map(shellQuote).join(" ")} "$name" 2>&1 | sed -u "s|^|$name |" &`,
+    "  done",
+    "done",
+    "wait",
+  ].join("\n");
+}
+
+export interface ExecRequest {
+  app: string;
+  stack: string;
+  /** The command to run in the new container (argv, not a shell string). */
+  argv: string[];
+  /** Allocate a terminal and keep stdin open (consoles); off for scripted one-offs. */
+  interactive: boolean;
+  /** The agent's state root on the host; tests point it elsewhere. */
+  stateRoot?: string;
+}
+
+/**
+ * Starts a fresh, removed-on-exit container of the release the host is running now: same image by
+ * digest, same environment file, same private network as the web containers, labelled
+ * role=exec. Runs as root on the host because the environment file (which holds secrets) is 0600.
+ */
+export function renderExecCommand(request: ExecRequest): string {
+  if (request.argv.length === 0)
+    throw new Error("exec: give the command to run, e.g. -- node --version");
+  const state = `${request.stateRoot ?? HOST_STATE_ROOT}/${request.app}-${request.stack}`;
+  const script = [
+    "set -eu",
+    `state=${shellQuote(state)}`,
+    `[ -s "$state/current" ] || { echo "no release is running here for ${request.app}/${request.stack}" >&2; exit 1; }`,
+    'release=$(cat "$state/current")',
+    'image=$(jq -r .image "$state/releases/$release/spec.json")',
+    `exec docker run --rm ${request.interactive ? "-i -t" : "-i"}` +
+      ` --name "${request.app}-${request.stack}-exec-$(date +%s)-$$"` +
+      ` --network ${shellQuote(`berth-${request.app}-${request.stack}`)}` +
+      ' --env-file "$state/releases/$release/env"' +
+      ` --label ${shellQuote(`berth.app=${request.app}`)} --label ${shellQuote(`berth.stack=${request.stack}`)}` +
+      ' --label berth.role=exec --label "berth.release=$release" "$image" "$@"',
+  ].join("\n");
+  return ["sudo", "-n", "sh", "-c", script, "berth-exec", ...request.argv]
+    .map(shellQuote)
+    .join(" ");
+}

@@ -1,0 +1,82 @@
+/** What `berth-agent status` prints (its last stdout line), as far as the CLI reads it. */
+export interface AgentStatus {
+  host: string;
+  release: string;
+  image: string;
+  digest: string;
+  healthy: boolean;
+  containers: {
+    name: string;
+    role: string;
+    state: string;
+    release: string;
+    healthy: boolean | null;
+  }[];
+  lastReceipt: { action?: string; outcome?: string; time?: string } | null;
+}
+
+export interface HostStatusRow {
+  host: string;
+  status?: AgentStatus;
+  error?: string;
+}
+
+/** The agent prints progress on stderr and one JSON document as its last stdout line. */
+export function parseAgentStatus(stdout: string): AgentStatus {
+  const last = stdout.trim().split("\n").pop() ?? "";
+  const parsed = JSON.parse(last) as AgentStatus;
+  if (typeof parsed !== "object" || parsed === null || !("healthy" in parsed))
+    throw new Error(`not a berth-agent status document: ${last.slice(0, 120)}`);
+  return parsed;
+}
+
+function short(digest: string): string {
+  return digest.replace(/^sha256:/, "").slice(0, 12) || "-";
+}
+
+function receiptText(receipt: AgentStatus["lastReceipt"]): string {
+  if (!receipt) return "-";
+  return [receipt.action, receipt.outcome ?? "?", receipt.time].filter(Boolean).join(" ");
+}
+
+/** A fixed-width table: one line per host, unreachable hosts included with their error. */
+export function formatStatusTable(rows: HostStatusRow[]): string {
+  const header = ["HOST", "RELEASE", "DIGEST", "HEALTHY", "CONTAINERS", "LAST DEPLOY"];
+  const lines = rows.map((row) => {
+    if (!row.status) return [row.host, "-", "-", "unreachable", "-", row.error ?? ""];
+    const s = row.status;
+    const running = s.containers.filter((c) => c.state === "running");
+    const byRole = ["web", "worker", "proxy"]
+      .map((role) => `${role}:${running.filter((c) => c.role === role).length}`)
+      .join(" ");
+    return [
+      row.host,
+      s.release || "-",
+      short(s.digest),
+      s.healthy ? "yes" : "NO",
+      byRole,
+      receiptText(s.lastReceipt),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  return [header, ...lines]
+    .map((cols) =>
+      cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "),
+    )
+    .join("\n");
+}
+
+/** Client-side line filter for `logs --grep`; a bad pattern is a clear error. */
+export function lineFilter(pattern: string | undefined): (line: string) => boolean {
+  if (pattern === undefined) return () => true;
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (error) {
+    throw new Error(
+      `--grep "${pattern}" is not a valid regular expression: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  return (line) => re.test(line);
+}
