@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Switches the app nginx proxies to, for the deploy agent (`docker exec <nginx> berth-upstream ...`):
-#   berth-upstream set HOST:PORT [HOST:PORT...]   write upstream.conf, `nginx -t`, reload
+#   berth-upstream set HOST:PORT [HOST:PORT...]   write upstream.conf, `nginx -t`, reload, and
+#                                                 wait until new connections get the new upstream
 #   berth-upstream show                           print the current upstream.conf
 # When the new file fails `nginx -t` (e.g. the host name does not resolve), the previous file is
 # put back, nginx keeps serving the old release, and the exit code is 1.
@@ -8,6 +9,37 @@ set -euo pipefail
 
 file=/etc/nginx/berth/upstream.conf
 server_pattern='^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?:[0-9]{1,5}$'
+
+# PIDs of the workers that accept new connections (a worker that got the graceful-shutdown signal
+# renames itself "nginx: worker process is shutting down" and has closed its listening sockets).
+accepting_workers() {
+  local proc title
+  for proc in /proc/[0-9]*; do
+    title=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) || continue
+    if [ "$title" = "nginx: worker process " ]; then echo "${proc#/proc/}"; fi
+  done
+}
+
+# `nginx -s reload` only signals the master. Returns once none of the old workers accepts new
+# connections any more, so the next request is served by the new configuration (bounded: 10 s).
+reload_and_wait() {
+  local old pid still out _
+  old=$(accepting_workers)
+  if ! out=$(nginx -s reload 2>&1); then
+    echo "berth-upstream: nginx -s reload failed: $out" >&2
+    return 1
+  fi
+  for _ in $(seq 1 100); do
+    still=0
+    for pid in $old; do
+      if [ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" = "nginx: worker process " ]; then still=1; fi
+    done
+    if [ "$still" -eq 0 ] && [ -n "$(accepting_workers)" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "berth-upstream: nginx was told to reload, but its old workers still accept after 10 s" >&2
+  return 1
+}
 
 usage() {
   echo "usage: berth-upstream set HOST:PORT [HOST:PORT...] | berth-upstream show" >&2
@@ -45,7 +77,7 @@ case "${1:-}" in
       echo "$output" >&2
       exit 1
     fi
-    nginx -s reload
+    reload_and_wait
     echo "berth-upstream: now proxying to $*"
     ;;
   *)

@@ -1,0 +1,246 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { docker, dockerResult } from "../support/docker";
+import { jsonLogs, processUids, startApp, startStack, Stack, stopStack } from "./fixture";
+import { HttpResponse, request } from "./http";
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+};
+
+function assertSecurityHeaders(response: HttpResponse): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+    assert.equal(response.headers[name], value, `${name} on a ${response.status}`);
+  }
+  assert.equal(response.headers.server, "nginx", "server_tokens off: no version");
+}
+
+describe("the app behind nginx on a private network", function () {
+  let stack: Stack;
+
+  before(async function () {
+    this.timeout(900_000);
+    stack = await startStack("proxy", { release: "proxy-release-1" });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await stopStack(stack);
+  });
+
+  describe("routes, through nginx", function () {
+    it("GET / answers a JSON greeting with the release", async function () {
+      const response = await request(`${stack.url}/`);
+      assert.equal(response.status, 200);
+      assert.match(String(response.headers["content-type"]), /^application\/json/);
+      assert.deepEqual(response.json(), { message: "Hello from berth", release: stack.release });
+    });
+
+    it("GET /version answers the release and the image digest the container was started with", async function () {
+      const response = await request(`${stack.url}/version`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), { release: stack.release, digest: stack.digest });
+      assert.match(stack.digest, /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it("GET /healthz is passed through to the app and answers 200 while it is ready", async function () {
+      const response = await request(`${stack.url}/healthz`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), { status: "ok" });
+      assert.equal(response.headers["cache-control"], "no-store");
+    });
+
+    it("GET /nginx-health answers from nginx itself", async function () {
+      const response = await request(`${stack.url}/nginx-health`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), { status: "ok" });
+    });
+
+    it("GET /slow?ms=N holds the request for N ms; a bad N is a JSON 400", async function () {
+      const started = Date.now();
+      const response = await request(`${stack.url}/slow?ms=300`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), { sleptMs: 300 });
+      assert.ok(Date.now() - started >= 300);
+      const bad = await request(`${stack.url}/slow?ms=lots`);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json().error, "bad_request");
+    });
+
+    it("POST /echo gets the request body intact", async function () {
+      const body = "x".repeat(100_000);
+      const response = await request(`${stack.url}/echo`, { method: "POST", body });
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json(), {
+        bytes: body.length,
+        sha256: createHash("sha256").update(body).digest("hex"),
+      });
+    });
+
+    it("an unknown path is the app's JSON 404, a wrong method its JSON 405", async function () {
+      const missing = await request(`${stack.url}/no-such-page`);
+      assert.equal(missing.status, 404);
+      assert.deepEqual(missing.json(), { error: "not_found", path: "/no-such-page" });
+      const wrongMethod = await request(`${stack.url}/version`, { method: "DELETE" });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.headers.allow, "GET");
+    });
+  });
+
+  describe("nginx's own behaviour", function () {
+    it("gzips JSON for clients that accept it, and only for them", async function () {
+      const zipped = await request(`${stack.url}/items?count=200`, {
+        headers: { "accept-encoding": "gzip" },
+      });
+      assert.equal(zipped.status, 200);
+      assert.equal(zipped.headers["content-encoding"], "gzip");
+      assert.equal(zipped.headers.vary, "Accept-Encoding");
+      const items = JSON.parse(gunzipSync(zipped.body).toString("utf8")) as { count: number };
+      assert.equal(items.count, 200);
+      assert.ok(zipped.body.length < gunzipSync(zipped.body).length / 3, "compressed well");
+
+      const plain = await request(`${stack.url}/items?count=200`);
+      assert.equal(plain.headers["content-encoding"], undefined);
+      assert.equal(plain.json().count, 200);
+    });
+
+    it("adds the security headers to app responses and to its own errors", async function () {
+      assertSecurityHeaders(await request(`${stack.url}/`));
+      assertSecurityHeaders(await request(`${stack.url}/no-such-page`));
+      const tooLarge = await request(`${stack.url}/echo`, {
+        method: "POST",
+        body: Buffer.alloc(2 * 1024 * 1024),
+      });
+      assertSecurityHeaders(tooLarge);
+      assert.equal(
+        (await request(`${stack.url}/`)).headers["strict-transport-security"],
+        undefined,
+      );
+      const overHttps = await request(`${stack.url}/`, {
+        headers: { "x-forwarded-proto": "https" },
+      });
+      assert.match(String(overHttps.headers["strict-transport-security"]), /^max-age=\d+/);
+    });
+
+    it("answers a body over client_max_body_size with a JSON 413, without bothering the app", async function () {
+      const response = await request(`${stack.url}/echo?probe=too-large`, {
+        method: "POST",
+        body: Buffer.alloc(2 * 1024 * 1024),
+      });
+      assert.equal(response.status, 413);
+      assert.match(String(response.headers["content-type"]), /^application\/json/);
+      assert.equal(response.json().error, "payload_too_large");
+      const appSaw = (await jsonLogs(stack.app)).filter(
+        (line) => line.msg === "request" && line.path === "/echo",
+      );
+      assert.ok(
+        appSaw.every((line) => line.status === 200),
+        "no oversized body reached the app",
+      );
+    });
+
+    it("logs one JSON line per request with request and upstream times; the app logs its duration", async function () {
+      const response = await request(`${stack.url}/version?probe=access-log`);
+      const requestId = String(response.headers["x-request-id"]);
+      assert.match(requestId, /^[0-9a-f]{32}$/);
+      const proxyLine = (await jsonLogs(stack.nginx)).find((line) => line.request_id === requestId);
+      assert.ok(proxyLine, "nginx logged the request");
+      assert.equal(proxyLine.uri, "/version?probe=access-log");
+      assert.equal(proxyLine.status, 200);
+      assert.equal(typeof proxyLine.request_time, "number");
+      assert.match(String(proxyLine.upstream_response_time), /^\d+\.\d{3}$/);
+      assert.match(String(proxyLine.upstream_connect_time), /^\d+\.\d{3}$/);
+      assert.match(String(proxyLine.upstream_addr), /:3000$/);
+
+      const appLine = (await jsonLogs(stack.app)).find((line) => line.request_id === requestId);
+      assert.ok(appLine, "the app logged the same request id");
+      assert.equal(appLine.path, "/version");
+      assert.equal(appLine.status, 200);
+      assert.equal(typeof appLine.duration_ms, "number");
+    });
+
+    it("keeps connections to the app alive, and the app keeps them longer than nginx does", async function () {
+      for (let i = 0; i < 5; i += 1) await request(`${stack.url}/`);
+      // /proc/net/tcp in the app container: local port 3000 (0BB8) in state 01 (ESTABLISHED).
+      const sockets = await docker(["exec", stack.app, "cat", "/proc/net/tcp", "/proc/net/tcp6"]);
+      const established = sockets
+        .split("\n")
+        .filter((line) => /^\s*\d+: [0-9A-F]+:0BB8 [0-9A-F]+:[0-9A-F]+ 01 /.test(line));
+      assert.ok(
+        established.length >= 1,
+        "an idle upstream connection stays open after the requests",
+      );
+
+      const upstream = await docker(["exec", stack.nginx, "cat", "/etc/nginx/berth/upstream.conf"]);
+      const nginxUpstreamIdle = Number(/keepalive_timeout\s+(\d+)s;/.exec(upstream)?.[1]) * 1000;
+      const listening = (await jsonLogs(stack.app)).find((line) => line.msg === "listening");
+      const appKeepAlive = Number(listening?.keepAliveTimeoutMs);
+      assert.ok(
+        nginxUpstreamIdle > 0 && appKeepAlive > nginxUpstreamIdle,
+        `${appKeepAlive} > ${nginxUpstreamIdle}`,
+      );
+    });
+
+    it("runs both containers as non-root", async function () {
+      const appUids = await processUids(stack.app);
+      const nginxUids = await processUids(stack.nginx);
+      assert.ok(appUids.length >= 4 && appUids.every((uid) => uid === 1000), `app uids ${appUids}`);
+      assert.ok(
+        nginxUids.length >= 8 && nginxUids.every((uid) => uid === 101),
+        `nginx uids ${nginxUids}`,
+      );
+    });
+  });
+
+  describe("switching releases", function () {
+    it("berth-upstream points nginx at another container and refuses a name that does not resolve", async function () {
+      const next = `${stack.network}-app-2`;
+      await startApp(next, stack.network, { release: "proxy-release-2" });
+      const switched = await dockerResult([
+        "exec",
+        stack.nginx,
+        "berth-upstream",
+        "set",
+        `${next}:3000`,
+      ]);
+      assert.equal(switched.code, 0, switched.stderr);
+      const answer = await request(`${stack.url}/version`);
+      assert.equal(answer.json().release, "proxy-release-2");
+
+      const refused = await dockerResult([
+        "exec",
+        stack.nginx,
+        "berth-upstream",
+        "set",
+        "no-such-container:3000",
+      ]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /kept the previous one/);
+      assert.match(refused.stderr, /host not found in upstream "no-such-container:3000"/);
+      assert.equal((await request(`${stack.url}/version`)).json().release, "proxy-release-2");
+
+      const back = await dockerResult(["exec", stack.nginx, "berth-upstream", "set", "app:3000"]);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal((await request(`${stack.url}/version`)).json().release, stack.release);
+      await docker(["rm", "--force", next]);
+    });
+  });
+
+  describe("when the app is down", function () {
+    it("answers a JSON 502", async function () {
+      this.timeout(60_000);
+      await docker(["stop", "--time", "10", stack.app]);
+      const response = await request(`${stack.url}/`, { timeoutMs: 30_000 });
+      assert.equal(response.status, 502);
+      assert.match(String(response.headers["content-type"]), /^application\/json/);
+      const body = response.json();
+      assert.equal(body.error, "bad_gateway");
+      assert.equal(body.request_id, response.headers["x-request-id"]);
+      assertSecurityHeaders(response);
+    });
+  });
+});
