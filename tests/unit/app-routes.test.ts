@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { createServer, Server } from "node:http";
+import { AddressInfo } from "node:net";
+import type { WebConfig } from "../../app-image/src/config";
+import { createRequestHandler, ServiceState } from "../../app-image/src/routes";
+
+const config: WebConfig = {
+  release: "r-unit",
+  digest: `sha256:${"1".repeat(64)}`,
+  port: 0,
+  shutdownTimeoutMs: 8000,
+  keepAliveTimeoutMs: 65_000,
+  drainDelayMs: 0,
+  slowMaxMs: 500,
+};
+
+describe("the app's routes (handler in-process, no proxy)", function () {
+  const state: ServiceState = { draining: false };
+  let server: Server;
+  let base: string;
+  const logged: string[] = [];
+  const realWrite = process.stdout.write.bind(process.stdout);
+
+  before(async function () {
+    server = createServer(createRequestHandler(config, state));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  beforeEach(function () {
+    logged.length = 0;
+    process.stdout.write = ((chunk: string) => {
+      if (chunk.startsWith('{"time"')) logged.push(chunk);
+      else realWrite(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+  });
+
+  afterEach(function () {
+    process.stdout.write = realWrite;
+    state.draining = false;
+  });
+
+  after(function () {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("/version answers the release and digest from the config", async function () {
+    const response = await fetch(`${base}/version`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { release: "r-unit", digest: config.digest });
+  });
+
+  it("/healthz answers 200, then 503 with Connection: close once draining", async function () {
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    state.draining = true;
+    const draining = await fetch(`${base}/healthz`);
+    assert.equal(draining.status, 503);
+    assert.deepEqual(await draining.json(), { status: "draining" });
+    assert.equal(draining.headers.get("connection"), "close");
+  });
+
+  it("/slow is bounded by SLOW_MAX_MS", async function () {
+    assert.deepEqual(await (await fetch(`${base}/slow?ms=20`)).json(), { sleptMs: 20 });
+    const tooLong = await fetch(`${base}/slow?ms=501`);
+    assert.equal(tooLong.status, 400);
+    assert.match(((await tooLong.json()) as { message: string }).message, /0 to 500/);
+  });
+
+  it("/items answers ?count items and rejects a count over 1000", async function () {
+    const items = (await (await fetch(`${base}/items?count=3`)).json()) as { items: unknown[] };
+    assert.equal(items.items.length, 3);
+    assert.equal((await fetch(`${base}/items?count=1001`)).status, 400);
+  });
+
+  it("logs one JSON line per request with method, path, status, duration and request id", async function () {
+    await fetch(`${base}/items?count=1`, {
+      headers: { "x-request-id": "req-123", "x-real-ip": "198.51.100.4" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = logged
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .filter((entry) => entry.request_id === "req-123");
+    assert.equal(lines.length, 1);
+    const line = lines[0]!;
+    assert.equal(line.msg, "request");
+    assert.equal(line.method, "GET");
+    assert.equal(line.path, "/items");
+    assert.equal(line.status, 200);
+    assert.equal(line.request_id, "req-123");
+    assert.equal(line.client_ip, "198.51.100.4");
+    assert.equal(typeof line.duration_ms, "number");
+  });
+});
