@@ -3,7 +3,6 @@ import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
 import { fsbp } from "../lib/metadata";
-import { isProductionUrn, productionStacksSetting } from "../lib/stage";
 
 export const imdsv2Required: ResourceValidationPolicy = {
   name: "ec2-imdsv2-required",
@@ -62,61 +61,6 @@ export const imdsHopLimit: ResourceValidationPolicy = {
       reportViolation(
         `metadataOptions.httpPutResponseHopLimit is ${hopLimit ?? "unset (AMI default, often 2)"}; ` +
           `set it to ${maxHopLimit} or lower so containers cannot reach the instance role.`,
-      );
-    }
-  }),
-};
-
-const publicIpConfig = ruleConfig("ec2-no-public-ip-in-production", {
-  productionStacks: productionStacksSetting,
-});
-
-export const noPublicIpInProduction: ResourceValidationPolicy = {
-  name: "ec2-no-public-ip-in-production",
-  description:
-    "In production stacks, app hosts get no public IPv4 address (associatePublicIpAddress is not true): " +
-    "they sit in private subnets and take traffic only through the ALB (Security Hub FSBP EC2.9).",
-  enforcementLevel: "mandatory",
-  severity: "high",
-  framework: fsbp("EC2.9", "Amazon EC2 instances should not have a public IPv4 address"),
-  configSchema: publicIpConfig.configSchema,
-  remediationSteps:
-    "Place prod hosts in private subnets (berth:network.hostSubnets = private) and set associatePublicIpAddress: false.",
-  validateResource: validateResourceOfType(aws.ec2.Instance, (instance, args, reportViolation) => {
-    const { productionStacks } = publicIpConfig.read(args);
-    if (!isProductionUrn(args.urn, productionStacks)) {
-      args.notApplicable("applies to production stacks only");
-    }
-    if (instance.associatePublicIpAddress === true) {
-      reportViolation(
-        "production host has associatePublicIpAddress = true; put it in a private subnet and reach it through the ALB (and SSH through a bastion or allowed CIDRs).",
-      );
-    }
-  }),
-};
-
-const publicIpOutsideProdConfig = ruleConfig("ec2-public-ip-outside-production", {
-  productionStacks: productionStacksSetting,
-});
-
-export const publicIpOutsideProduction: ResourceValidationPolicy = {
-  name: "ec2-public-ip-outside-production",
-  description:
-    "Outside production, a host with a public IPv4 address is reported but allowed: a cheap staging " +
-    "may skip the NAT gateway if its security groups admit HTTP only from the ALB and SSH only from " +
-    "allowed CIDRs (Security Hub FSBP EC2.9).",
-  enforcementLevel: "advisory",
-  severity: "medium",
-  framework: fsbp("EC2.9", "Amazon EC2 instances should not have a public IPv4 address"),
-  configSchema: publicIpOutsideProdConfig.configSchema,
-  validateResource: validateResourceOfType(aws.ec2.Instance, (instance, args, reportViolation) => {
-    const { productionStacks } = publicIpOutsideProdConfig.read(args);
-    if (isProductionUrn(args.urn, productionStacks)) {
-      args.notApplicable("production stacks are covered by ec2-no-public-ip-in-production");
-    }
-    if (instance.associatePublicIpAddress === true) {
-      reportViolation(
-        "host has a public IPv4 address; acceptable for a non-production stack only while its security groups stay tight.",
       );
     }
   }),

@@ -4,8 +4,6 @@ import {
   allowedInstanceTypes,
   imdsHopLimit,
   imdsv2Required,
-  noPublicIpInProduction,
-  publicIpOutsideProduction,
   userDataNoCredentials,
 } from "./ec2-instances";
 import {
@@ -22,6 +20,7 @@ import {
 import { httpRedirectsToHttps, httpsListenerModernTls } from "./listeners";
 import {
   albAccessLogsInProduction,
+  albSpansZones,
   albDeletionProtectionInProduction,
   albDesyncMitigation,
   albDropsInvalidHeaders,
@@ -29,7 +28,7 @@ import {
 } from "./load-balancer";
 import { subnetNoAutoPublicIp, vpcFlowLogs } from "./network";
 import {
-  remoteCommandDialRetries,
+  remoteCommandDialBounded,
   remoteCommandNoSecretStdoutLogging,
   remoteCommandNotRoot,
   remoteCommandPinsHostKey,
@@ -38,26 +37,29 @@ import { sshRestricted, worldIngressWebPortsOnly } from "./security-groups";
 import { requiredTags } from "./tags";
 import { deregistrationDelay, healthCheckResponsive } from "./target-groups";
 import {
-  albSpansZones,
-  hostsNotWorldReachable,
+  appHostsNotWorldReachable,
+  appHostsPublicIpOutsideProduction,
+  productionAppHostsNoPublicIp,
   productionHostsSpanZones,
-  releaseRollsInBatches,
-} from "./topology";
+} from "./app-hosts";
+import { releaseRollsInBatches } from "./release";
 
 /** Every rule of the berth pack, in the order the README's table lists them. */
 export const policies: Policies = [
   // EC2 hosts
   imdsv2Required,
   imdsHopLimit,
-  noPublicIpInProduction,
-  publicIpOutsideProduction,
   ebsEncrypted,
   allowedInstanceTypes,
   userDataNoCredentials,
+  // App hosts as a fleet
+  productionAppHostsNoPublicIp,
+  appHostsPublicIpOutsideProduction,
+  productionHostsSpanZones,
+  appHostsNotWorldReachable,
   // Network
   sshRestricted,
   worldIngressWebPortsOnly,
-  hostsNotWorldReachable,
   subnetNoAutoPublicIp,
   vpcFlowLogs,
   // Load balancer
@@ -84,9 +86,8 @@ export const policies: Policies = [
   remoteCommandNoSecretStdoutLogging,
   remoteCommandNotRoot,
   remoteCommandPinsHostKey,
-  remoteCommandDialRetries,
+  remoteCommandDialBounded,
   releaseRollsInBatches,
-  productionHostsSpanZones,
   // Ownership
   requiredTags,
 ];

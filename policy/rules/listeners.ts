@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ruleConfig } from "../lib/config";
 import { LISTENER_TYPES, ListenerProps, onListeners } from "../lib/elb";
 import { fsbp } from "../lib/metadata";
+import { read } from "../lib/stack";
 
 const tlsConfig = ruleConfig("https-listener-modern-tls", {
   allowedSslPolicies: z
@@ -60,6 +61,13 @@ function isRedirectToHttps(listener: ListenerProps): boolean {
   );
 }
 
+/** Which load balancer a listener belongs to: its dependency's URN, else the ARN it names. */
+function loadBalancerKey(listener: PolicyResource): string {
+  const dependency = listener.propertyDependencies["loadBalancerArn"]?.[0];
+  if (dependency) return dependency.urn;
+  return String(read(listener, "loadBalancerArn") ?? "(unknown load balancer)");
+}
+
 function listenersOf(
   resources: PolicyResource[],
 ): { resource: PolicyResource; props: ListenerProps }[] {
@@ -87,7 +95,7 @@ export const httpRedirectsToHttps: StackValidationPolicy = {
     if (listeners.length === 0) args.notApplicable("no listeners in this stack");
     const byLoadBalancer = new Map<string, typeof listeners>();
     for (const listener of listeners) {
-      const key = String(listener.props.loadBalancerArn ?? "");
+      const key = loadBalancerKey(listener.resource);
       byLoadBalancer.set(key, [...(byLoadBalancer.get(key) ?? []), listener]);
     }
     for (const group of byLoadBalancer.values()) {

@@ -1,8 +1,15 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import * as aws from "@pulumi/aws";
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
-import { isApplicationLoadBalancer, onLoadBalancers } from "../lib/elb";
+import {
+  isApplicationLoadBalancer,
+  LOAD_BALANCER_TYPES,
+  LoadBalancerProps,
+  onLoadBalancers,
+} from "../lib/elb";
 import { fsbp } from "../lib/metadata";
+import { ofType, read, referenced, zonesOfSubnets } from "../lib/stack";
 import { isProductionUrn, productionStacksSetting } from "../lib/stage";
 
 export const albDropsInvalidHeaders: ResourceValidationPolicy = {
@@ -85,8 +92,9 @@ export const albAccessLogsInProduction: ResourceValidationPolicy = {
   name: "alb-access-logs-in-production",
   description:
     "In production stacks, application load balancers write access logs to S3 (accessLogs.enabled " +
-    "with a bucket), so every request can be traced after an incident (Security Hub FSBP ELB.5).",
-  enforcementLevel: "mandatory",
+    "with a bucket), so every request can be traced after an incident. Advisory: logs detect, they do " +
+    "not prevent, and they need a log bucket with an ELB delivery policy (Security Hub FSBP ELB.5).",
+  enforcementLevel: "advisory",
   severity: "medium",
   framework: fsbp("ELB.5", "Application and Classic Load Balancers logging should be enabled"),
   configSchema: accessLogsConfig.configSchema,
@@ -133,4 +141,55 @@ export const albIdleTimeout: ResourceValidationPolicy = {
       reportViolation(`idleTimeout is ${idle} s; keep it at or below ${maxIdleTimeoutSeconds} s.`);
     }
   }),
+};
+
+function zonesOfLoadBalancer(resources: PolicyResource[], lb: PolicyResource): Set<string> {
+  const zones = zonesOfSubnets(resources, lb, "subnets");
+  const subnets = ofType(resources, aws.ec2.Subnet);
+  for (const subnet of referenced(lb, "subnetMappings", subnets)) {
+    zones.add(String(read(subnet, "availabilityZone") ?? `subnet ${subnet.name}`));
+  }
+  const mappings = read(lb, "subnetMappings");
+  if (Array.isArray(mappings)) {
+    for (const mapping of mappings as { subnetId?: string }[]) {
+      try {
+        const id = mapping.subnetId;
+        if (!id) continue;
+        const subnet = subnets.find((s) => read(s, "id") === id);
+        zones.add(String((subnet && read(subnet, "availabilityZone")) ?? `subnet ${id}`));
+      } catch {
+        // unknown during preview; the property dependency above covers it
+      }
+    }
+  }
+  return zones;
+}
+
+export const albSpansZones: StackValidationPolicy = {
+  name: "alb-spans-zones",
+  description:
+    "Every application load balancer is placed in subnets of at least two availability zones, so it " +
+    "keeps serving through a zone outage (Security Hub FSBP ELB.13).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  framework: fsbp(
+    "ELB.13",
+    "Application, Network and Gateway Load Balancers should span multiple Availability Zones",
+  ),
+  remediationSteps: "Give the load balancer public subnets in two or more zones.",
+  validateStack: (args, reportViolation) => {
+    const balancers = ofType(args.resources, ...LOAD_BALANCER_TYPES).filter((lb) =>
+      isApplicationLoadBalancer(lb.props as LoadBalancerProps),
+    );
+    if (balancers.length === 0) args.notApplicable("no application load balancer in this stack");
+    for (const lb of balancers) {
+      const zones = zonesOfLoadBalancer(args.resources, lb);
+      if (zones.size < 2) {
+        reportViolation(
+          `load balancer "${lb.name}" spans ${zones.size} zone(s) [${[...zones].join(", ")}]; give it subnets in at least 2 zones.`,
+          lb.urn,
+        );
+      }
+    }
+  },
 };

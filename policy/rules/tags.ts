@@ -28,7 +28,7 @@ export const TAGGED_TYPES: { new (...rest: never[]): Resource }[] = [
 const tagsConfig = ruleConfig("required-tags", {
   requiredTags: z
     .array(z.string().min(1))
-    .default(["app", "stack"])
+    .default(["berth:app", "berth:stack"])
     .describe(
       "Tag keys every taggable resource carries (directly or through the provider's defaultTags).",
     ),
@@ -50,7 +50,7 @@ export const requiredTags: ResourceValidationPolicy = {
   name: "required-tags",
   description:
     "Taggable resources (instances, network, load balancer, ECR, IAM roles) carry the requiredTags keys " +
-    "(default app and stack), directly or through the AWS provider's defaultTags, so cost and ownership " +
+    "(default berth:app and berth:stack, which the berth program writes), directly or through the AWS provider's defaultTags, so cost and ownership " +
     "can be traced. Advisory: missing tags are a bookkeeping gap, not an exposure.",
   enforcementLevel: "advisory",
   severity: "low",
