@@ -208,11 +208,9 @@ const rawSchema = z.strictObject({
     .default({ keepImages: 30 }),
   "berth:tags": z
     .record(
-      z
-        .string()
-        .regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, {
-          error: "must be a tag key of 1-128 characters, not starting with aws:",
-        }),
+      z.string().regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, {
+        error: "must be a tag key of 1-128 characters, not starting with aws:",
+      }),
       z.string({ error: "must be a string" }).max(256, { error: "must be at most 256 characters" }),
       { error: "must be a map of tag: value" },
     )
@@ -248,8 +246,8 @@ export interface StackConfig {
 }
 
 function show(key: string, input: unknown): string {
-  if (SECRET_KEYS.has(key)) return "a value not shown because it is secret";
   if (input === undefined) return "nothing";
+  if (SECRET_KEYS.has(key)) return "a value not shown because it is secret";
   const text = JSON.stringify(input) ?? String(input);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -294,6 +292,11 @@ function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string
   }
   const key = keyOf(issue.path);
   const secretRoot = String(issue.path[0] ?? "");
+  if (issue.code === "invalid_key") {
+    // A bad map key (env var or tag name): the key itself is the value to show, never a secret.
+    const reason = issue.issues[0]?.message ?? "is not allowed";
+    return `${key} has a bad name: it ${reason} (got ${JSON.stringify(issue.input)})`;
+  }
   return `${key} ${issue.message} (got ${show(secretRoot, issue.input)})`;
 }
 

@@ -24,7 +24,9 @@ export function readAgentScript(file: string = AGENT_SOURCE): AgentScript {
   try {
     content = readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`cannot read the host deploy agent at ${file}: ${(error as Error).message}`);
+    throw new Error(`cannot read the host deploy agent at ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { content, sha256: sha256Hex(content) };
 }

@@ -11,4 +11,5 @@ export const digest = stack.digest;
 export const proxyDigest = stack.proxyDigest;
 export const hosts = stack.hosts;
 export const bastion = stack.bastion;
+export const sshUser = stack.sshUser;
 export const releases = stack.releases;

@@ -10,7 +10,7 @@ import { ContainerImage, registryHostOf } from "./components/containerImage";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
-import { Release } from "./components/release";
+import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./components/userData";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
@@ -25,6 +25,8 @@ export interface StackOutputs {
   hosts: pulumi.Output<unknown>[];
   /** The bastion's public IP, or null. */
   bastion: pulumi.Output<string> | null;
+  /** The SSH user on hosts and bastion. */
+  sshUser: string;
   /** Per host name: the agent's summary of the release it ran (outcome, image, config hash, timings). */
   releases: Record<string, pulumi.Output<unknown>>;
 }
@@ -159,6 +161,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         })),
     ),
     bastion: bastion?.publicIp ?? null,
+    sshUser: SSH_USER,
     releases: release.summaries,
   };
 }

@@ -15,6 +15,9 @@ export interface HostBootSettings {
   trustedProxyCidr: string;
 }
 
+/** The proxy container's environment file on every host. */
+export const PROXY_ENV_FILE = "/etc/berth/proxy.env";
+
 /** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
 const q = (value: string): string => JSON.stringify(value);
 
@@ -44,12 +47,10 @@ export const DOCKER_DAEMON_JSON = JSON.stringify({
  * file. The agent itself starts nginx and the app on the first release.
  */
 export function renderCloudConfig(settings: HostBootSettings): string {
-  const hostEnv = [
-    `BERTH_APP=${settings.app}`,
-    `BERTH_STACK=${settings.stack}`,
-    `BERTH_TRUSTED_PROXY_CIDR=${settings.trustedProxyCidr}`,
-    "",
-  ].join("\n");
+  const hostEnv = `BERTH_APP=${settings.app}\nBERTH_STACK=${settings.stack}\n`;
+  // The nginx image renders set_real_ip_from from TRUSTED_PROXY_CIDRS; the agent hands this
+  // file to the proxy container (docker run --env-file).
+  const proxyEnv = `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n`;
   const lines = [
     "#cloud-config",
     `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/components/userData.ts.`,
@@ -69,6 +70,9 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "  - path: /etc/berth/host.env",
     '    permissions: "0644"',
     `    content: ${q(hostEnv)}`,
+    `  - path: ${PROXY_ENV_FILE}`,
+    '    permissions: "0644"',
+    `    content: ${q(proxyEnv)}`,
     "  - path: /etc/docker/daemon.json",
     '    permissions: "0644"',
     "    defer: true",

@@ -1,0 +1,235 @@
+import { createHash } from "node:crypto";
+import { pulumi } from "./sdk";
+import { unwrapSecrets } from "./secrets";
+
+/** The account id every mocked ARN and registry uses. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** AMI ids the mocked SSM parameter returns, per architecture. */
+export const MOCK_AMIS = { x86_64: "ami-0a1b2c3d4e5f67890", arm64: "ami-0f9e8d7c6b5a43210" };
+
+/** The password the mocked ECR token carries: tests assert it never reaches a host. */
+export const MOCK_ECR_PASSWORD = "mock-ecr-token-password-3c9f1e";
+
+/** Deterministic hex from a seed: the same program run gives the same ids. */
+export function fakeHex(seed: string, length: number): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++)
+    out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  return out.slice(0, length);
+}
+
+/** The network address and size of an IPv4 CIDR. */
+function cidrRange(cidr: string): { base: number; size: number } | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) return undefined;
+  const base = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+  return { base, size: 2 ** (32 - Number(m[5])) };
+}
+
+function ip(value: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join(".");
+}
+
+/** Pulumi's auto-naming: logical name + 7 random characters (deterministic here). */
+function autoName(name: string): string {
+  return `${name}-${fakeHex(name, 7)}`;
+}
+
+/**
+ * Mocks that answer like AWS, Docker and the command provider would: realistic ids, ARNs,
+ * addresses inside their subnet, a repoDigest of the right shape and an agent summary line.
+ * Everything is derived from names, so two identical runs produce identical values.
+ */
+export class AwsLikeMocks implements pulumi.runtime.Mocks {
+  /** Invokes the program made, in order. */
+  public readonly calls: { token: string; inputs: Record<string, unknown> }[] = [];
+  private readonly subnetCidrs = new Map<string, string>();
+  private readonly hostsPerSubnet = new Map<string, number>();
+
+  constructor(private readonly region: string) {}
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    this.calls.push({ token: args.token, inputs: args.inputs });
+    switch (args.token) {
+      case "aws:ssm/getParameter:getParameter": {
+        const name = String(args.inputs.name);
+        const arch = name.endsWith("arm64") ? "arm64" : "x86_64";
+        return {
+          id: name,
+          name,
+          arn: `arn:aws:ssm:${this.region}::parameter${name}`,
+          type: "String",
+          value: MOCK_AMIS[arch],
+          insecureValue: MOCK_AMIS[arch],
+          version: 117,
+          withDecryption: true,
+        };
+      }
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+        const registryId = String(args.inputs.registryId ?? MOCK_ACCOUNT_ID);
+        return {
+          id: this.region,
+          registryId,
+          userName: "AWS",
+          password: MOCK_ECR_PASSWORD,
+          authorizationToken: Buffer.from(`AWS:${MOCK_ECR_PASSWORD}`).toString("base64"),
+          proxyEndpoint: `https://${registryId}.dkr.ecr.${this.region}.amazonaws.com`,
+          expiresAt: "2026-11-26T23:00:00Z",
+        };
+      }
+      default:
+        throw new Error(
+          `no mock for invoke ${args.token}: add one to tests/support/pulumi/mocks.ts`,
+        );
+    }
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): {
+    id: string;
+    state: Record<string, unknown>;
+  } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const plain = unwrapSecrets(inputs).value as Record<string, unknown>;
+    const hex = (n: number) => fakeHex(`${args.type}/${args.name}`, n);
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+    const withState = (id: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      state: { ...inputs, ...extra },
+    });
+
+    switch (args.type) {
+      case "aws:ec2/vpc:Vpc":
+        return withState(`vpc-${hex(17)}`, { arn: arn("ec2", `vpc/vpc-${hex(17)}`) });
+      case "aws:ec2/subnet:Subnet": {
+        const id = `subnet-${hex(17)}`;
+        this.subnetCidrs.set(id, String(plain.cidrBlock));
+        return withState(id, { arn: arn("ec2", `subnet/${id}`) });
+      }
+      case "aws:ec2/internetGateway:InternetGateway":
+        return withState(`igw-${hex(17)}`);
+      case "aws:ec2/routeTable:RouteTable":
+        return withState(`rtb-${hex(17)}`);
+      case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+        return withState(`rtbassoc-${hex(17)}`);
+      case "aws:ec2/eip:Eip":
+        return withState(`eipalloc-${hex(17)}`, {
+          publicIp: `52.${parseInt(hex(2), 16)}.${parseInt(hex(4).slice(2), 16)}.10`,
+        });
+      case "aws:ec2/natGateway:NatGateway":
+        return withState(`nat-${hex(17)}`);
+      case "aws:ec2/vpcEndpoint:VpcEndpoint":
+        return withState(`vpce-${hex(17)}`);
+      case "aws:ec2/securityGroup:SecurityGroup":
+        return withState(`sg-${hex(17)}`, {
+          name: autoName(args.name),
+          arn: arn("ec2", `security-group/sg-${hex(17)}`),
+        });
+      case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+      case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+        return withState(`sgr-${hex(17)}`, { securityGroupRuleId: `sgr-${hex(17)}` });
+      case "aws:iam/role:Role": {
+        const name = autoName(args.name);
+        return withState(name, { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}` });
+      }
+      case "aws:iam/instanceProfile:InstanceProfile": {
+        const name = autoName(args.name);
+        return withState(name, {
+          name,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${name}`,
+        });
+      }
+      case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        return withState(`${String(plain.role)}-${hex(20)}`);
+      case "aws:ec2/keyPair:KeyPair": {
+        const keyName = autoName(args.name);
+        return withState(keyName, { keyName, keyPairId: `key-${hex(17)}` });
+      }
+      case "aws:ec2/instance:Instance": {
+        const id = `i-${hex(17)}`;
+        const subnetId = String(plain.subnetId);
+        const range = cidrRange(this.subnetCidrs.get(subnetId) ?? "10.0.0.0/24");
+        const n = (this.hostsPerSubnet.get(subnetId) ?? 0) + 1;
+        this.hostsPerSubnet.set(subnetId, n);
+        const privateIp = range ? ip(range.base + 10 + n) : "10.0.0.11";
+        return withState(id, {
+          arn: arn("ec2", `instance/${id}`),
+          privateIp,
+          privateDns: `ip-${privateIp.replace(/\./g, "-")}.${this.region}.compute.internal`,
+          publicIp: plain.associatePublicIpAddress
+            ? `34.${parseInt(hex(2), 16)}.${parseInt(hex(4).slice(2), 16)}.${n + 20}`
+            : "",
+          instanceState: "running",
+        });
+      }
+      case "aws:ecr/repository:Repository": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(name, {
+          name,
+          arn: arn("ecr", `repository/${name}`),
+          registryId: MOCK_ACCOUNT_ID,
+          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com/${name}`,
+        });
+      }
+      case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
+        return withState(String(plain.repository), { registryId: MOCK_ACCOUNT_ID });
+      case "docker:index/image:Image": {
+        const imageName = String(plain.imageName);
+        const repo = imageName.replace(/:[^:/]+$/, "");
+        const digest = createHash("sha256").update(`${imageName}\n${JSON.stringify(plain.build)}`);
+        return withState(imageName, {
+          imageName,
+          baseImageName: imageName,
+          repoDigest: `${repo}@sha256:${digest.digest("hex")}`,
+        });
+      }
+      case "aws:lb/loadBalancer:LoadBalancer": {
+        const name = autoName(args.name);
+        const id = arn("elasticloadbalancing", `loadbalancer/app/${name}/${hex(16)}`);
+        return withState(id, {
+          name,
+          arn: id,
+          arnSuffix: `app/${name}/${hex(16)}`,
+          dnsName: `${name}-${parseInt(hex(8), 16)}.${this.region}.elb.amazonaws.com`,
+          zoneId: "Z32O12XQLNTSW2",
+        });
+      }
+      case "aws:lb/targetGroup:TargetGroup": {
+        const name = autoName(args.name);
+        const id = arn("elasticloadbalancing", `targetgroup/${name}/${hex(16)}`);
+        return withState(id, { name, arn: id, arnSuffix: `targetgroup/${name}/${hex(16)}` });
+      }
+      case "aws:lb/listener:Listener": {
+        const id = arn("elasticloadbalancing", `listener/app/${args.name}/${hex(16)}`);
+        return withState(id, { arn: id });
+      }
+      case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
+        return withState(`${String(plain.targetGroupArn)}-${String(plain.targetId)}`);
+      case "command:remote:Command":
+        return withState(`${args.name}${hex(8)}`, {
+          stdout: agentStdout(String(plain.create ?? "")),
+          stderr: "",
+        });
+      default:
+        return withState(`${args.name}-id`);
+    }
+  }
+}
+
+/** What berth-agent prints for a deploy command line: progress, then the one-line JSON summary. */
+function agentStdout(create: string): string {
+  const flag = (name: string) => new RegExp(`--${name} (\\S+)`).exec(create)?.[1] ?? "";
+  if (!create.includes(" deploy ")) return `${create.split("\n").pop() ?? ""}\n`;
+  const image = flag("image");
+  return `${JSON.stringify({
+    action: "deploy",
+    app: flag("app"),
+    stack: flag("stack"),
+    image,
+    digest: image.split("@")[1] ?? "",
+    configHash: flag("config-hash"),
+    outcome: "deployed",
+    exitCode: 0,
+  })}\n`;
+}

@@ -1,0 +1,273 @@
+/**
+ * Runs the berth Pulumi program for one stack under mocks, the way `pulumi up -s <stack>` would
+ * run it against AWS, and returns everything it registered. Used by the unit tests, the policy
+ * tests and the offline preview.
+ *
+ *   const run = await runProgram({ stack: "prod" });
+ *   run.resources            // every resource: type, name, urn, parent, inputs, options
+ *   run.ofType("aws:ec2/instance:Instance")
+ *   run.outputs.url          // stack outputs, secrets unwrapped; run.secretOutputPaths says which
+ *
+ * Config comes from the real `Pulumi.<stack>.yaml` at the repository root, then
+ * `configOverrides` (full keys like "berth:hosts"; objects are JSON-encoded as the Pulumi CLI
+ * does; `undefined` removes a key) and `secretConfig` (set and marked secret, like
+ * `pulumi config set --secret`). The secrets a developer sets with `pulumi config set --secret`
+ * cannot be committed, so unless given they are filled with test values: berth:sshPrivateKey
+ * (a generated ed25519 key) and berth:secretEnv ({ DATABASE_URL: TEST_DATABASE_URL }).
+ *
+ * Runs are serialised (the Pulumi runtime is process-global); each one starts from fresh mocks
+ * and config, so several stacks can run in one mocha process.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { createBerthStack } from "../../../infra/src/program";
+import { AwsLikeMocks } from "./mocks";
+import { pulumi } from "./sdk";
+import { unwrapSecrets } from "./secrets";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** The secret app value the tests inject; it must never appear in plain text anywhere. */
+export const TEST_DATABASE_URL = "postgres://shop:mock-db-password-7f3a91@db.internal:5432/shop";
+
+export interface RegisteredResource {
+  /** Pulumi type token, e.g. "aws:ec2/instance:Instance". */
+  type: string;
+  /** Logical name. */
+  name: string;
+  urn: string;
+  /** The parent's URN (the stack's for top-level components). */
+  parent: string;
+  custom: boolean;
+  /** The id the mock gave it (custom resources). */
+  id: string;
+  /** The inputs the program passed, secrets unwrapped. */
+  inputs: Record<string, unknown>;
+  /** Paths into `inputs` that were Pulumi secrets, e.g. "stdin", "connection". */
+  secretInputPaths: string[];
+  /** The state the mock returned (inputs plus provider-computed outputs), secrets unwrapped. */
+  state: Record<string, unknown>;
+  /** URNs this resource depends on (explicit dependsOn and the resources its inputs came from). */
+  dependencies: string[];
+  ignoreChanges: string[];
+  additionalSecretOutputs: string[];
+  deleteBeforeReplace: boolean;
+  customTimeouts: { create?: string; update?: string; delete?: string } | undefined;
+}
+
+export interface ProgramRun {
+  stack: string;
+  /** The config the program saw (full keys, values as the CLI passes them: strings). */
+  config: Record<string, string>;
+  secretKeys: string[];
+  resources: RegisteredResource[];
+  /** Stack outputs, secrets unwrapped. */
+  outputs: Record<string, unknown>;
+  /** Paths into `outputs` that are secret. */
+  secretOutputPaths: string[];
+  /** Invokes (data sources) the program made. */
+  calls: { token: string; inputs: Record<string, unknown> }[];
+  /** Resources of one type. */
+  ofType(type: string): RegisteredResource[];
+  /** The one resource with this type and logical name; throws when missing. */
+  get(type: string, name: string): RegisteredResource;
+}
+
+export interface RunProgramOptions {
+  /** The stack: its `Pulumi.<stack>.yaml` is read. */
+  stack: string;
+  /** Replaces keys of the stack's config; `undefined` removes a key. */
+  configOverrides?: Record<string, unknown>;
+  /** Sets keys as secrets (like `pulumi config set --secret`). */
+  secretConfig?: Record<string, unknown>;
+  /** Do not fill in the test SSH key and secret env. */
+  withoutDefaultSecrets?: boolean;
+  /** Run as `pulumi preview` (isDryRun() true). */
+  preview?: boolean;
+}
+
+let testPrivateKey: string | undefined;
+/** An ed25519 private key in PEM, generated once per process. */
+export function testSshPrivateKey(): string {
+  testPrivateKey ??= generateKeyPairSync("ed25519").privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+  }) as string;
+  return testPrivateKey;
+}
+
+function encode(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** A stack's config from its Pulumi.<stack>.yaml, as the CLI hands it to the program. */
+export function readStackConfig(stack: string): Record<string, string> {
+  const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
+  const doc = parseYaml(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    if (JSON.stringify(value).includes('"secure"'))
+      throw new Error(
+        `${file}: ${key} is encrypted (secure:); pass a test value in secretConfig instead`,
+      );
+    config[key] = encode(value);
+  }
+  return config;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getDeletebeforereplace(): boolean;
+  getCustomtimeouts():
+    { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+  getRegisteredResources(): Map<string, { urn: string; id: string | null; state: unknown }>;
+}
+type RequestRecord = Omit<
+  RegisteredResource,
+  "urn" | "id" | "inputs" | "secretInputPaths" | "state"
+>;
+
+/** Mock state is either serialized properties or (after registerOutputs) a protobuf Struct. */
+function deserialize(state: unknown): Record<string, unknown> {
+  const struct =
+    typeof (state as { toJavaScript?: unknown } | undefined)?.toJavaScript === "function"
+      ? state
+      : { toJavaScript: () => state ?? {} };
+  return pulumi.runtime.deserializeProperties(struct as never);
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs the program for `options.stack` under mocks; see the file comment. */
+export function runProgram(options: RunProgramOptions): Promise<ProgramRun> {
+  const run = queue.then(() => runProgramNow(options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
+  const config = readStackConfig(options.stack);
+  const secretKeys = new Set<string>();
+  if (!options.withoutDefaultSecrets) {
+    config["berth:sshPrivateKey"] = testSshPrivateKey();
+    config["berth:secretEnv"] = JSON.stringify({ DATABASE_URL: TEST_DATABASE_URL });
+    secretKeys.add("berth:sshPrivateKey").add("berth:secretEnv");
+  }
+  for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
+    if (value === undefined) delete config[key];
+    else config[key] = encode(value);
+  }
+  for (const [key, value] of Object.entries(options.secretConfig ?? {})) {
+    config[key] = encode(value);
+    secretKeys.add(key);
+  }
+
+  const mocks = new AwsLikeMocks(config["aws:region"] ?? "us-east-1");
+  await pulumi.runtime.setMocks(mocks, "berth", options.stack, options.preview ?? false);
+  pulumi.runtime.setAllConfig(config, [...secretKeys]);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  const requests = new Map<string, RequestRecord>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const timeouts = req.getCustomtimeouts();
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      dependencies: req.getDependenciesList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      customTimeouts: timeouts
+        ? {
+            create: timeouts.getCreate(),
+            update: timeouts.getUpdate(),
+            delete: timeouts.getDelete(),
+          }
+        : undefined,
+    });
+    return register(req, callback);
+  };
+
+  const inputsByKey = new Map<string, Record<string, unknown>>();
+  const newResource = mocks.newResource.bind(mocks);
+  mocks.newResource = (args) => {
+    inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+    return newResource(args);
+  };
+
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => createBerthStack())) ?? {};
+  const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> })
+    .waitForRPCs;
+  await waitForRPCs?.();
+
+  const registered = monitor.getRegisteredResources();
+  const resources: RegisteredResource[] = [];
+  let stackOutputs: unknown = {};
+  for (const entry of registered.values()) {
+    const [, , qualifiedType = "", name = ""] = entry.urn.split("::");
+    const type = qualifiedType.split("$").pop() ?? "";
+    if (type === "pulumi:pulumi:Stack") {
+      stackOutputs = deserialize(entry.state);
+      continue;
+    }
+    const key = `${type}::${name}`;
+    const request = requests.get(key);
+    const rawInputs = inputsByKey.get(key) ?? {};
+    const { value: inputs, secretPaths } = unwrapSecrets(rawInputs);
+    const state = unwrapSecrets(deserialize(entry.state)).value;
+    resources.push({
+      type,
+      name,
+      urn: entry.urn,
+      parent: request?.parent ?? "",
+      custom: request?.custom ?? true,
+      id: entry.id ?? "",
+      inputs: inputs as Record<string, unknown>,
+      secretInputPaths: secretPaths,
+      state: state as Record<string, unknown>,
+      dependencies: request?.dependencies ?? [],
+      ignoreChanges: request?.ignoreChanges ?? [],
+      additionalSecretOutputs: request?.additionalSecretOutputs ?? [],
+      deleteBeforeReplace: request?.deleteBeforeReplace ?? false,
+      customTimeouts: request?.customTimeouts,
+    });
+  }
+  // Components have no mock call: record them from the monitor request.
+  for (const request of requests.values()) {
+    if (request.custom || resources.some((r) => r.type === request.type && r.name === request.name))
+      continue;
+    if (request.type === "pulumi:pulumi:Stack") continue;
+    resources.push({ ...request, urn: "", id: "", inputs: {}, secretInputPaths: [], state: {} });
+  }
+
+  const { secretPaths: secretOutputPaths } = unwrapSecrets(stackOutputs);
+  return {
+    stack: options.stack,
+    config,
+    secretKeys: [...secretKeys],
+    resources,
+    outputs: outputs as Record<string, unknown>,
+    secretOutputPaths,
+    calls: mocks.calls,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    get: (type, name) => {
+      const found = resources.find((r) => r.type === type && r.name === name);
+      if (!found) throw new Error(`no ${type} named ${name} in the ${options.stack} run`);
+      return found;
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import assert from "node:assert/strict";
+import { ConfigError, decodeConfigValue, parseStackConfig } from "../../infra/src/config";
+import { rawStackConfig } from "../support/pulumi/stackConfig";
+import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
+import { pulumi } from "../support/pulumi/sdk";
+
+type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const APP_DIGEST = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-staging-app@sha256:${"a".repeat(64)}`;
+
+/** [what is wrong, how to break staging's config, the one message expected]. */
+const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
+  [
+    "a host count that is not a number",
+    (r) => (r["berth:hosts"].count = "two"),
+    'berth:hosts.count must be a whole number from 1 to 50 (got "two")',
+  ],
+  [
+    "zero hosts",
+    (r) => (r["berth:hosts"].count = 0),
+    "berth:hosts.count must be a whole number from 1 to 50 (got 0)",
+  ],
+  [
+    "a fractional host count",
+    (r) => (r["berth:hosts"].count = 1.5),
+    "berth:hosts.count must be a whole number from 1 to 50 (got 1.5)",
+  ],
+  [
+    "a misspelt nested key",
+    (r) => (r["berth:hosts"].cont = 2),
+    "berth:hosts.cont is not a known key (got nothing); allowed: count, instanceType, rootVolumeGiB, ami",
+  ],
+  [
+    "a dotted top-level key (set without --path)",
+    (r) => (r["berth:hosts.count"] = "2"),
+    "berth:hosts.count is not a key: set nested values with --path, e.g. pulumi config set --path 'hosts.count' VALUE",
+  ],
+  [
+    "SSH open to the whole internet",
+    (r) => (r["berth:ssh"].allowedCidrs = ["0.0.0.0/0"]),
+    'berth:ssh.allowedCidrs[0] must not open SSH to the whole internet; use your office, VPN or CI address like 203.0.113.10/32 (got "0.0.0.0/0")',
+  ],
+  [
+    "a CIDR with host bits set",
+    (r) => (r["berth:ssh"].allowedCidrs = ["203.0.113.10/24"]),
+    'berth:ssh.allowedCidrs[0] has host bits set; use the network address 203.0.113.0/24 (got "203.0.113.10/24")',
+  ],
+  [
+    "a malformed VPC CIDR",
+    (r) => (r["berth:network"].vpcCidr = "10.0.0/16"),
+    'berth:network.vpcCidr must be an IPv4 CIDR like 10.0.0.0/16 (got "10.0.0/16")',
+  ],
+  [
+    "a zone outside the region",
+    (r) => (r["berth:network"].availabilityZones = ["eu-west-1a", "us-east-1b"]),
+    'berth:network.availabilityZones[1] must be a zone of aws:region eu-west-1 (got "us-east-1b")',
+  ],
+  [
+    "a single zone",
+    (r) => (r["berth:network"].availabilityZones = ["eu-west-1a"]),
+    'berth:network.availabilityZones must list at least 2 availability zones (an ALB needs two) (got ["eu-west-1a"])',
+  ],
+  [
+    "an unknown subnet layout",
+    (r) => (r["berth:network"].hostSubnets = "dmz"),
+    'berth:network.hostSubnets must be public or private (got "dmz")',
+  ],
+  [
+    "NAT egress for hosts in public subnets",
+    (r) => (r["berth:network"].egress = "single-nat"),
+    'berth:network.egress only applies when hostSubnets is private: hosts in public subnets reach the internet directly (got "single-nat")',
+  ],
+  [
+    "a region that is not one",
+    (r) => (r["aws:region"] = "Europe"),
+    'aws:region must be an AWS region like eu-west-1 (got "Europe")',
+  ],
+  [
+    "no region at all",
+    (r) => delete r["aws:region"],
+    "aws:region must be an AWS region like eu-west-1 (got nothing)",
+  ],
+  [
+    "an app name AWS names cannot carry",
+    (r) => (r["berth:app"] = "Shop_API"),
+    'berth:app must be 2-20 lowercase letters, digits or dashes, starting with a letter (got "Shop_API")',
+  ],
+  [
+    "an instance type without a family",
+    (r) => (r["berth:hosts"].instanceType = "small"),
+    'berth:hosts.instanceType must be an EC2 instance type like t3.small (got "small")',
+  ],
+  [
+    "a privileged app port",
+    (r) => (r["berth:web"].port = 80),
+    "berth:web.port must be a whole number from 1024 to 65535 (got 80)",
+  ],
+  [
+    "a health path without a slash",
+    (r) => (r["berth:web"].healthPath = "healthz"),
+    'berth:web.healthPath must be a path starting with / like /healthz (got "healthz")',
+  ],
+  [
+    "a worker command as one string",
+    (r) => (r["berth:worker"].command = "node dist/worker.js"),
+    'berth:worker.command must be a list of strings like ["node", "dist/worker.js"] (got "node dist/worker.js")',
+  ],
+  [
+    "a batch larger than the fleet",
+    (r) => (r["berth:release"].batchSize = 3),
+    "berth:release.batchSize must be from 1 to berth:hosts.count (1) (got 3)",
+  ],
+  [
+    "a tag where a digest belongs",
+    (r) => (r["berth:release"].digest = "shop-api:latest"),
+    'berth:release.digest must be an image by digest: REPO@sha256:<64 hex> (got "shop-api:latest")',
+  ],
+  [
+    "an app digest without the proxy digest",
+    (r) => (r["berth:release"].digest = APP_DIGEST),
+    "berth:release.proxyDigest must be set together with berth:release.digest (got nothing)",
+  ],
+  [
+    "an environment name that is not a variable name",
+    (r) => (r["berth:env"]["1BAD"] = "x"),
+    'berth:env.1BAD has a bad name: it must be a variable name (letters, digits, _; not starting with a digit) (got "1BAD")',
+  ],
+  [
+    "an unquoted number in the environment",
+    (r) => (r["berth:env"].WORKERS = 3),
+    'berth:env.WORKERS must be a string (quote numbers and booleans in YAML: "3") (got 3)',
+  ],
+  [
+    "the same variable plain and secret",
+    (r) => (r["berth:env"].DATABASE_URL = "postgres://localhost/dev"),
+    "berth:env.DATABASE_URL must not also be in berth:secretEnv; keep one (got both)",
+  ],
+  [
+    "a certificate from another region",
+    (r) =>
+      (r["berth:loadBalancer"].certificateArn =
+        "arn:aws:acm:us-east-1:123456789012:certificate/45af6a79-68fc-4949-a580-2ba267268450"),
+    'berth:loadBalancer.certificateArn must be a certificate in aws:region eu-west-1 (got "arn:aws:acm:us-east-1:123456789012:certificate/45af6a79-68fc-4949-a580-2ba267268450")',
+  ],
+  [
+    "a certificate name instead of an ARN",
+    (r) => (r["berth:loadBalancer"].certificateArn = "my-cert"),
+    'berth:loadBalancer.certificateArn must be an ACM certificate ARN like arn:aws:acm:REGION:ACCOUNT:certificate/UUID (got "my-cert")',
+  ],
+  [
+    "a bastion in front of public hosts",
+    (r) => (r["berth:bastion"] = { enabled: true }),
+    "berth:bastion.enabled needs berth:network.hostSubnets private: hosts in public subnets are reached directly (got true)",
+  ],
+  [
+    "deletion protection as a word",
+    (r) => (r["berth:loadBalancer"].deletionProtection = "yes"),
+    'berth:loadBalancer.deletionProtection must be true or false (got "yes")',
+  ],
+  [
+    "a public key without its type",
+    (r) => (r["berth:ssh"].publicKey = "AAAAC3Nza"),
+    'berth:ssh.publicKey must be an OpenSSH public key line ("ssh-ed25519 AAAA...") (got "AAAAC3Nza")',
+  ],
+  [
+    "no SSH private key",
+    (r) => delete r["berth:sshPrivateKey"],
+    "berth:sshPrivateKey must be a PEM or OpenSSH private key; set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE (got nothing)",
+  ],
+  [
+    "hosts as a scalar",
+    (r) => (r["berth:hosts"] = "2"),
+    'berth:hosts must be a map (count, instanceType, rootVolumeGiB, ami) (got "2")',
+  ],
+  [
+    "a tag in AWS's reserved namespace",
+    (r) => (r["berth:tags"] = { "aws:team": "x" }),
+    'berth:tags.aws:team has a bad name: it must be a tag key of 1-128 characters, not starting with aws: (got "aws:team")',
+  ],
+];
+
+describe("infra config: the stack config schema", () => {
+  it("accepts staging's real config and fills the documented defaults", () => {
+    const config = parseStackConfig(rawStackConfig("staging"));
+    assert.equal(config.region, "eu-west-1");
+    assert.equal(config.hosts.count, 1);
+    assert.equal(config.network.hostSubnets, "public");
+    assert.equal(config.network.egress, "internet");
+    assert.equal(config.network.trustedProxyCidr, "10.20.0.0/16", "defaults to the VPC");
+    assert.deepEqual(config.worker, { command: ["node", "dist/worker.js"], count: 1 });
+    assert.equal(config.web.command, null);
+    assert.equal(config.release.command, null);
+    assert.equal(config.bastion.enabled, false);
+    assert.equal(config.loadBalancer.certificateArn, undefined);
+    assert.deepEqual(config.secretEnv, { DATABASE_URL: TEST_DATABASE_URL });
+  });
+
+  it("accepts prod's real config: two hosts over two zones, private, HTTPS, protected", () => {
+    const config = parseStackConfig(rawStackConfig("prod"));
+    assert.ok(config.hosts.count >= 2);
+    assert.equal(new Set(config.network.availabilityZones).size, 2);
+    assert.equal(config.network.hostSubnets, "private");
+    assert.equal(config.network.egress, "nat-per-zone");
+    assert.match(
+      config.loadBalancer.certificateArn ?? "",
+      /^arn:aws:acm:eu-west-1:\d{12}:certificate\//,
+    );
+    assert.equal(config.loadBalancer.deletionProtection, true);
+    assert.equal(config.bastion.enabled, true);
+  });
+
+  it("the two stacks differ where they should", () => {
+    const staging = parseStackConfig(rawStackConfig("staging"));
+    const prod = parseStackConfig(rawStackConfig("prod"));
+    assert.notEqual(staging.network.vpcCidr, prod.network.vpcCidr);
+    assert.notEqual(staging.ssh.publicKey, prod.ssh.publicKey);
+    assert.notEqual(staging.hosts.instanceType, prod.hosts.instanceType);
+  });
+
+  it("turns worker.count 0 into no worker", () => {
+    const raw = rawStackConfig("staging");
+    (raw["berth:worker"] as Raw).count = 0;
+    assert.equal(parseStackConfig(raw).worker, null);
+  });
+
+  it(`rejects ${BAD_INPUTS.length} bad inputs, each with its one message`, () => {
+    assert.ok(BAD_INPUTS.length >= 15);
+    for (const [what, breakIt, expected] of BAD_INPUTS) {
+      const raw = rawStackConfig("staging");
+      breakIt(raw as Raw);
+      assert.throws(
+        () => parseStackConfig(raw),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError, `${what}: a ConfigError`);
+          assert.equal(error.message, expected, what);
+          return true;
+        },
+        what,
+      );
+    }
+  });
+
+  for (const [what, breakIt, expected] of BAD_INPUTS) {
+    it(`names the key and value: ${what}`, () => {
+      const raw = rawStackConfig("staging");
+      breakIt(raw as Raw);
+      assert.throws(() => parseStackConfig(raw), { message: expected });
+    });
+  }
+
+  it("lists every bad value, one line each", () => {
+    const raw = rawStackConfig("staging") as Raw;
+    raw["berth:hosts"].count = "two";
+    raw["berth:web"].port = 80;
+    assert.throws(() => parseStackConfig(raw), {
+      message:
+        'berth:hosts.count must be a whole number from 1 to 50 (got "two")\nberth:web.port must be a whole number from 1024 to 65535 (got 80)',
+    });
+  });
+
+  it("never echoes a secret value in an error", () => {
+    const raw = rawStackConfig("staging") as Raw;
+    raw["berth:sshPrivateKey"] = "hunter2-not-a-key";
+    raw["berth:secretEnv"] = { "bad-name": "postgres://user:hunter3@db/app", OK: 42 };
+    assert.throws(
+      () => parseStackConfig(raw),
+      (error: Error) => {
+        assert.doesNotMatch(error.message, /hunter2|hunter3/);
+        assert.match(error.message, /berth:sshPrivateKey .*not shown because it is secret/);
+        assert.match(
+          error.message,
+          /berth:secretEnv\.OK must be a string .*not shown because it is secret/,
+        );
+        return true;
+      },
+    );
+  });
+
+  it("has no stack trace in what Pulumi prints: the error is a RunError", () => {
+    const raw = rawStackConfig("staging") as Raw;
+    raw["berth:hosts"].count = "two";
+    try {
+      parseStackConfig(raw);
+      assert.fail("expected a ConfigError");
+    } catch (error) {
+      // Pulumi prints a RunError's message alone, without the stack.
+      assert.equal(pulumi.RunError.isInstance(error), true);
+    }
+  });
+
+  it("decodes structured values the way the Pulumi CLI passes them", () => {
+    assert.deepEqual(decodeConfigValue('{"count":2}'), { count: 2 });
+    assert.deepEqual(decodeConfigValue('["a","b"]'), ["a", "b"]);
+    assert.equal(decodeConfigValue("shop-api"), "shop-api");
+    assert.equal(decodeConfigValue("{not json"), "{not json");
+  });
+});

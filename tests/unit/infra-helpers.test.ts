@@ -1,0 +1,325 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { amiParameterName, architectureOf, dockerPlatform } from "../../infra/src/ami";
+import {
+  configHash,
+  renderDeployCommand,
+  renderDeployStdin,
+} from "../../infra/src/agent/invocation";
+import { formatCidr, networkOf, parseCidr, planSubnets } from "../../infra/src/cidr";
+import { parseStackConfig } from "../../infra/src/config";
+import {
+  contextTag,
+  lifecyclePolicy,
+  registryHostOf,
+} from "../../infra/src/components/containerImage";
+import { healthCheckFor } from "../../infra/src/components/loadBalancer";
+import {
+  parseAgentSummary,
+  releaseTriggers,
+  renderInstallAgentCommand,
+} from "../../infra/src/components/release";
+import { dockerClientConfig, renderCloudConfig } from "../../infra/src/components/userData";
+import { hashBuildContext, readAgentScript, sha256Hex } from "../../infra/src/files";
+import {
+  hostNames,
+  resourceName,
+  rolloutBatches,
+  tagsFor,
+  zoneIndexFor,
+} from "../../infra/src/naming";
+import { buildReleaseSpec } from "../../infra/src/releaseSpec";
+import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
+import { rawStackConfig } from "../support/pulumi/stackConfig";
+
+const REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+const IMAGES = {
+  app: `${REGISTRY}/shop-api-staging-app@sha256:${"1".repeat(64)}`,
+  proxy: `${REGISTRY}/shop-api-staging-proxy@sha256:${"2".repeat(64)}`,
+};
+
+describe("infra helpers (pure, no mocks)", () => {
+  describe("the subnet plan", () => {
+    it("gives each zone a public and a private /20 of a /16, in zone order", () => {
+      assert.deepEqual(planSubnets("10.20.0.0/16", 2), {
+        public: ["10.20.0.0/20", "10.20.16.0/20"],
+        private: ["10.20.128.0/20", "10.20.144.0/20"],
+      });
+    });
+    it("keeps existing subnets when a zone is added", () => {
+      const two = planSubnets("10.30.0.0/16", 2);
+      const three = planSubnets("10.30.0.0/16", 3);
+      assert.deepEqual(three.public.slice(0, 2), two.public);
+      assert.deepEqual(three.private.slice(0, 2), two.private);
+    });
+    it("parses CIDRs strictly and suggests the network address", () => {
+      assert.deepEqual(parseCidr("10.0.0.0/16"), { base: 10 * 2 ** 24, prefix: 16 });
+      assert.equal(parseCidr("10.0.0.1/16"), null);
+      assert.equal(parseCidr("300.0.0.0/8"), null);
+      assert.equal(networkOf("203.0.113.10/24"), "203.0.113.0/24");
+      assert.equal(formatCidr({ base: 3232235520, prefix: 24 }), "192.168.0.0/24");
+    });
+  });
+
+  describe("naming and rollout order", () => {
+    it("names hosts and resources predictably", () => {
+      assert.deepEqual(hostNames(3), ["host-1", "host-2", "host-3"]);
+      assert.equal(resourceName("shop-api", "host", 2), "shop-api-host-2");
+    });
+    it("spreads hosts round-robin over zones", () => {
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => zoneIndexFor(i, 2)),
+        [0, 1, 0, 1],
+      );
+    });
+    it("cuts hosts into batches of the configured size", () => {
+      assert.deepEqual(rolloutBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+      assert.deepEqual(rolloutBatches([1, 2], 1), [[1], [2]]);
+      assert.throws(() => rolloutBatches([1], 0), /batch size 0/);
+    });
+    it("puts the fixed tags last so a stack cannot override them", () => {
+      const tags = tagsFor(
+        { app: "shop-api", stack: "prod", tags: { Name: "x", team: "platform" } },
+        "vpc",
+      );
+      assert.deepEqual(tags, {
+        Name: "vpc",
+        team: "platform",
+        "berth:app": "shop-api",
+        "berth:stack": "prod",
+        "managed-by": "pulumi",
+      });
+    });
+  });
+
+  describe("AMI and platform", () => {
+    it("picks arm64 for Graviton types and x86_64 otherwise", () => {
+      for (const t of ["t4g.small", "m7g.large", "c7gn.xlarge", "g5g.xlarge", "r8g.medium"])
+        assert.equal(architectureOf(t), "arm64", t);
+      for (const t of ["t3.small", "m7i.large", "c6in.xlarge", "g5.xlarge", "m6a.large"])
+        assert.equal(architectureOf(t), "x86_64", t);
+    });
+    it("reads Amazon Linux 2023 from the public SSM parameter", () => {
+      assert.equal(
+        amiParameterName("x86_64"),
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      );
+      assert.equal(dockerPlatform("arm64"), "linux/arm64");
+    });
+  });
+
+  describe("cloud-init user-data", () => {
+    const agent = readAgentScript();
+    const userData = renderCloudConfig({
+      app: "shop-api",
+      stack: "staging",
+      agentScript: agent.content,
+      registryHosts: [REGISTRY],
+      trustedProxyCidr: "10.20.0.0/16",
+    });
+
+    it("is a cloud-config that installs docker, jq and the ECR credential helper", () => {
+      assert.ok(userData.startsWith("#cloud-config\n"));
+      assert.match(
+        userData,
+        /packages:\n {2}- docker\n {2}- jq\n {2}- amazon-ecr-credential-helper\n/,
+      );
+      assert.match(userData, /- \[systemctl, enable, --now, docker\.service\]/);
+    });
+
+    it("carries the agent byte for byte (gzip + base64) at the contract's path", () => {
+      const match =
+        /path: \/usr\/local\/bin\/berth-agent\n {4}permissions: "0755"\n {4}encoding: gz\+b64\n {4}content: "([^"]+)"/.exec(
+          userData,
+        );
+      assert.ok(match?.[1], "agent entry present");
+      assert.equal(gunzipSync(Buffer.from(match[1], "base64")).toString("utf8"), agent.content);
+    });
+
+    it("routes the registry through docker-credential-ecr-login: no password in it", () => {
+      assert.equal(
+        dockerClientConfig([REGISTRY, REGISTRY]),
+        `{"credHelpers":{"${REGISTRY}":"ecr-login"}}`,
+      );
+      assert.ok(userData.includes(JSON.stringify(dockerClientConfig([REGISTRY]))));
+      assert.doesNotMatch(userData, /password|auths/i);
+    });
+
+    it("hands nginx its trusted proxy range", () => {
+      assert.ok(userData.includes(JSON.stringify("TRUSTED_PROXY_CIDRS=10.20.0.0/16\n")));
+    });
+
+    it("stays under EC2's 16 KB user-data limit", () => {
+      assert.ok(Buffer.byteLength(userData) < 16 * 1024, `${Buffer.byteLength(userData)} bytes`);
+    });
+
+    it("is identical for identical input (no timestamps)", () => {
+      const again = renderCloudConfig({
+        app: "shop-api",
+        stack: "staging",
+        agentScript: agent.content,
+        registryHosts: [REGISTRY],
+        trustedProxyCidr: "10.20.0.0/16",
+      });
+      assert.equal(again, userData);
+    });
+  });
+
+  describe("the release spec and the agent invocation", () => {
+    const config = parseStackConfig(rawStackConfig("staging"));
+    const spec = buildReleaseSpec(config, "staging", IMAGES);
+
+    it("builds the spec from the config and the two digests", () => {
+      assert.equal(spec.image, IMAGES.app);
+      assert.equal(spec.proxyImage, IMAGES.proxy);
+      assert.deepEqual(spec.web, { command: null, port: 3000, healthPath: "/healthz" });
+      assert.deepEqual(spec.worker, { command: ["node", "dist/worker.js"], count: 1 });
+      assert.equal(spec.env.DATABASE_URL, TEST_DATABASE_URL);
+      assert.equal(spec.env.NODE_ENV, "production");
+    });
+
+    it("puts only identity on the command line and the environment on stdin", () => {
+      const line = renderDeployCommand(spec);
+      assert.equal(
+        line,
+        `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack staging --image ${IMAGES.app} --config-hash ${configHash(spec)}`,
+      );
+      assert.ok(!line.includes(TEST_DATABASE_URL));
+      const stdin = JSON.parse(renderDeployStdin(spec, { server: REGISTRY, method: "helper" }));
+      assert.deepEqual(stdin.registry, { server: REGISTRY, method: "helper" });
+      assert.equal(stdin.spec.env.DATABASE_URL, TEST_DATABASE_URL);
+    });
+
+    it("triggers on image, config hash and agent hash only; tags do not matter", () => {
+      const tagged = buildReleaseSpec({ ...config, tags: { team: "other" } }, "staging", IMAGES);
+      assert.deepEqual(releaseTriggers(tagged, "abc"), releaseTriggers(spec, "abc"));
+      assert.deepEqual(releaseTriggers(spec, "abc"), [IMAGES.app, configHash(spec), "abc"]);
+      const moreHosts = buildReleaseSpec(
+        { ...config, hosts: { ...config.hosts, count: 3 } },
+        "staging",
+        IMAGES,
+      );
+      assert.equal(configHash(moreHosts), configHash(spec), "fleet size is not app config");
+      const newSecret = buildReleaseSpec(
+        { ...config, secretEnv: { DATABASE_URL: "postgres://rotated" } },
+        "staging",
+        IMAGES,
+      );
+      assert.notEqual(
+        configHash(newSecret),
+        configHash(spec),
+        "a rotated secret re-runs the release",
+      );
+    });
+
+    it("reads the agent's last stdout line as its summary", () => {
+      assert.deepEqual(parseAgentSummary('progress\n{"outcome":"deployed"}\n'), {
+        outcome: "deployed",
+      });
+      assert.deepEqual(parseAgentSummary("no json"), { outcome: "unknown", stdout: "no json" });
+    });
+  });
+
+  describe("images", () => {
+    it("tags builds by context content, since ECR tags are immutable", () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "berth-ctx-"));
+      try {
+        writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+        mkdirSync(path.join(dir, "node_modules"));
+        writeFileSync(path.join(dir, "node_modules", "x.js"), "ignored");
+        const first = hashBuildContext(dir);
+        writeFileSync(path.join(dir, "node_modules", "x.js"), "still ignored");
+        assert.equal(hashBuildContext(dir), first, "node_modules is not context");
+        writeFileSync(path.join(dir, "app.js"), "console.log(1)\n");
+        const second = hashBuildContext(dir);
+        assert.notEqual(second, first);
+        assert.match(contextTag(second), /^ctx-[0-9a-f]{20}$/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    it("keeps the newest N images", () => {
+      const policy = JSON.parse(lifecyclePolicy(30));
+      assert.deepEqual(policy.rules[0].selection, {
+        tagStatus: "any",
+        countType: "imageCountMoreThan",
+        countNumber: 30,
+      });
+      assert.equal(policy.rules[0].action.type, "expire");
+    });
+    it("finds the registry of an image reference", () => {
+      assert.equal(registryHostOf(IMAGES.app), REGISTRY);
+    });
+  });
+
+  it("health-checks faster than the ALB defaults", () => {
+    const check = healthCheckFor("/healthz");
+    assert.equal(check.path, "/healthz");
+    assert.ok(check.interval < 30 && check.healthyThreshold < 5 && check.unhealthyThreshold < 5);
+  });
+
+  describe("installing the agent over SSH (run in bash with stand-in sudo and cloud-init)", () => {
+    let dir: string;
+    const agentPath = () => path.join(dir, "bin", "berth-agent");
+    const run = (sha: string, stdin: string, cloudInitExit = 0) =>
+      spawnSync("bash", ["-c", renderInstallAgentCommand(sha, agentPath())], {
+        input: stdin,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          PATH: `${path.join(dir, "fake")}:${process.env.PATH}`,
+          CLOUD_INIT_EXIT: String(cloudInitExit),
+        },
+      });
+
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(tmpdir(), "berth-install-"));
+      mkdirSync(path.join(dir, "fake"));
+      mkdirSync(path.join(dir, "bin"));
+      writeFileSync(
+        path.join(dir, "fake", "sudo"),
+        '#!/usr/bin/env bash\n[ "$1" = -n ] && shift\nexec "$@"\n',
+      );
+      writeFileSync(
+        path.join(dir, "fake", "cloud-init"),
+        '#!/usr/bin/env bash\nexit "$CLOUD_INIT_EXIT"\n',
+      );
+      chmodSync(path.join(dir, "fake", "sudo"), 0o755);
+      chmodSync(path.join(dir, "fake", "cloud-init"), 0o755);
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("installs the exact script, executable", () => {
+      const script = "#!/usr/bin/env bash\necho agent\n";
+      const result = run(sha256Hex(script), script);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(readFileSync(agentPath(), "utf8"), script);
+      assert.match(result.stdout, /berth-agent [0-9a-f]{12} installed/);
+    });
+
+    it("refuses a script whose hash does not match and leaves no file behind", () => {
+      const result = run(sha256Hex("something else"), "#!/usr/bin/env bash\n");
+      assert.notEqual(result.status, 0);
+      assert.throws(() => readFileSync(agentPath()));
+      assert.deepEqual(
+        spawnSync("ls", ["-A", path.join(dir, "bin")], { encoding: "utf8" }).stdout,
+        "",
+      );
+    });
+
+    it("stops with the reason when cloud-init failed, and accepts 'done with warnings'", () => {
+      const failed = run(sha256Hex("x"), "x", 1);
+      assert.equal(failed.status, 1);
+      assert.match(
+        failed.stderr,
+        /cloud-init failed on .* \(exit 1\): see \/var\/log\/cloud-init-output.log/,
+      );
+      const warned = run(sha256Hex("x"), "x", 2);
+      assert.equal(warned.status, 0, warned.stderr);
+    });
+  });
+});
