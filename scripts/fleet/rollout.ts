@@ -27,6 +27,7 @@ export interface HostResult {
   host: string;
   exitCode: number;
   summary: AgentSummary | null;
+  stdout: string;
   stderr: string;
   error: string | null;
   ms: number;
@@ -75,6 +76,7 @@ async function runOnHost(
       host: target.name,
       exitCode: result.code,
       summary,
+      stdout: result.stdout,
       stderr: result.stderr,
       error,
       ms: Date.now() - started,
@@ -84,6 +86,7 @@ async function runOnHost(
       host: target.name,
       exitCode: -1,
       summary: null,
+      stdout: "",
       stderr: "",
       error: (err as Error).message,
       ms: Date.now() - started,

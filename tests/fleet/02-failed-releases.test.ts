@@ -1,0 +1,104 @@
+import * as assert from "node:assert/strict";
+import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import { underLoad } from "./support/load";
+import {
+  assertAllOn,
+  deploy,
+  figure,
+  lbUrl,
+  newRelease,
+  servedDigests,
+  specFor,
+  statuses,
+} from "./support/fleet";
+
+/** A web command that listens but never answers /healthz with 200. */
+const NEVER_HEALTHY = [
+  "node",
+  "-e",
+  "require('http').createServer((q, s) => { s.writeHead(503); s.end('not ready'); }).listen(process.env.PORT)",
+];
+
+describe("fleet: a bad release changes nothing", () => {
+  let current = "";
+
+  before(async () => {
+    current = (await statuses())[0]!.image;
+    await assertAllOn(current);
+  });
+
+  async function failingRollout(
+    spec: ReturnType<typeof specFor>,
+    exitCode: number,
+    reason: RegExp,
+  ) {
+    const { result, load } = await underLoad(lbUrl("/"), () => deploy(spec));
+    figure(
+      `failed rollout (${Object.entries(AGENT_EXIT).find(([, v]) => v === exitCode)?.[0]}) requests`,
+      load,
+    );
+    assert.equal(result.ok, false);
+    assert.equal(result.results.length, 1, "the rollout went on after the first failing host");
+    assert.equal(result.results[0]!.exitCode, exitCode, result.error ?? "");
+    assert.match(result.error ?? "", reason);
+    assert.deepEqual(result.untouched, ["host-2", "host-3"]);
+    assert.equal(
+      load.errors + load.timeouts + load.non2xx,
+      0,
+      "requests failed during the failed rollout",
+    );
+    await assertAllOn(current);
+    assert.deepEqual(await servedDigests(), new Set([current]));
+    const host1 = (await statuses())[0]!;
+    assert.ok(
+      !host1.containers.some((c) => c.image === spec.image && c.state === "running"),
+      "the bad release still runs",
+    );
+    return result;
+  }
+
+  it("a release that never turns healthy fails with the reason and the old release keeps serving", async () => {
+    const image = await newRelease("never-healthy");
+    const spec = specFor(image, {
+      web: { command: NEVER_HEALTHY, port: 3000, healthPath: "/healthz" },
+      timeouts: { healthSeconds: 6, drainSeconds: 2, stopSeconds: 10 },
+    });
+    const result = await failingRollout(
+      spec,
+      AGENT_EXIT.unhealthy,
+      /did not answer 200 on \/healthz within 6s/,
+    );
+    figure("never-healthy release rejected after (ms)", result.results[0]!.ms);
+  });
+
+  it("a crash-looping release fails with the reason and the old release keeps serving", async () => {
+    const image = await newRelease("crash-loop");
+    // The app exits with a config error (78) at start: SHUTDOWN_DRAIN_DELAY_MS must be below the timeout.
+    const spec = specFor(image);
+    spec.env = { ...spec.env, SHUTDOWN_DRAIN_DELAY_MS: "9000" };
+    const result = await failingRollout(spec, AGENT_EXIT.unhealthy, /crashed .*exit code 78/);
+    assert.match(
+      result.results[0]!.summary?.reason ?? "",
+      /SHUTDOWN_DRAIN_DELAY_MS/,
+      "the reason carries the log lines",
+    );
+  });
+
+  it("a failing release command stops before any switch", async () => {
+    const image = await newRelease("bad-migration");
+    const spec = specFor(image, {
+      releaseCommand: ["node", "-e", "console.error('migration 42 failed'); process.exit(3)"],
+    });
+    const result = await failingRollout(
+      spec,
+      AGENT_EXIT.releaseCommand,
+      /release command .* failed.*migration 42 failed/,
+    );
+    const host1 = (await statuses())[0]!;
+    assert.ok(
+      !host1.containers.some((c) => c.image === image),
+      "a container of the failed release exists",
+    );
+    assert.equal(result.results[0]!.summary?.outcome, "failed");
+  });
+});

@@ -1,0 +1,57 @@
+import * as assert from "node:assert/strict";
+import { blockSshArgs } from "../../scripts/fleet/commands";
+import { docker } from "../../scripts/fleet/exec";
+import { statusOf } from "../../scripts/fleet/rollout";
+import { underLoad } from "./support/load";
+import {
+  assertAllOn,
+  deploy,
+  figure,
+  hosts,
+  lbUrl,
+  newRelease,
+  settings,
+  specFor,
+  statuses,
+} from "./support/fleet";
+
+describe("fleet: a host that becomes unreachable mid-rollout", () => {
+  let current = "";
+  let next = "";
+
+  before(async () => {
+    current = (await statuses())[0]!.image;
+    await assertAllOn(current);
+  });
+
+  after(async () => {
+    await docker(blockSshArgs(settings.prefix, 2, false), { allowFail: true });
+    // Converge again so the next specification starts from one release everywhere.
+    if (next) assert.equal((await deploy(specFor(next))).ok, true);
+  });
+
+  it("stops the rollout with a clear error; untouched hosts keep the old release; the LB keeps serving", async () => {
+    next = await newRelease("v3");
+    const { result, load } = await underLoad(lbUrl("/"), () =>
+      deploy(specFor(next), {
+        afterBatch: async (done) => {
+          if (done.includes("host-1")) await docker(blockSshArgs(settings.prefix, 2, true));
+        },
+      }),
+    );
+    figure("rollout with host-2 unreachable: requests", load);
+    assert.equal(result.ok, false);
+    assert.match(result.error ?? "", /host-2 \(127\.0\.0\.1:\d+\) is unreachable over SSH/);
+    assert.match(result.error ?? "", /not touched: host-3/);
+    assert.deepEqual(result.untouched, ["host-3"]);
+    assert.equal(load.errors + load.timeouts + load.non2xx, 0, "the LB failed requests");
+
+    const [host1, , host3] = hosts();
+    assert.equal((await statusOf(host1!, "berth-demo", "local")).image, next);
+    assert.equal((await statusOf(host3!, "berth-demo", "local")).image, current);
+    await docker(blockSshArgs(settings.prefix, 2, false));
+    const host2 = await statusOf(hosts()[1]!, "berth-demo", "local");
+    assert.equal(host2.image, current);
+    assert.equal(host2.healthy, true);
+  });
+});

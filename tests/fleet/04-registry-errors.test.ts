@@ -1,0 +1,35 @@
+import * as assert from "node:assert/strict";
+import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import { registryLogin } from "../../scripts/fleet/fleet";
+import { assertAllOn, ctx, deploy, specFor, statuses } from "./support/fleet";
+
+describe("fleet: registry errors", () => {
+  let current = "";
+
+  before(async () => {
+    current = (await statuses())[0]!.image;
+    await assertAllOn(current);
+  });
+
+  it("wrong registry credentials: a clear error, nothing changed", async () => {
+    const before = await statuses();
+    const wrong = { ...registryLogin(ctx().fleet), password: "not-the-password" };
+    const spec = specFor(current, { env: { ...specFor(current).env, CHANGED: "1" } });
+    const result = await deploy(spec, { registry: wrong });
+    assert.equal(result.ok, false);
+    assert.equal(result.results[0]!.exitCode, AGENT_EXIT.registry);
+    assert.match(result.error ?? "", /registry login to \S+ as berth failed: .*unauthorized/i);
+    assert.doesNotMatch(result.results[0]!.stderr + result.results[0]!.stdout, /not-the-password/);
+    assert.deepEqual(await statuses(), before);
+  });
+
+  it("a digest that does not exist: a clear error, nothing changed", async () => {
+    const before = await statuses();
+    const missing = `${current.split("@")[0]}@sha256:${"0".repeat(64)}`;
+    const result = await deploy(specFor(missing));
+    assert.equal(result.ok, false);
+    assert.equal(result.results[0]!.exitCode, AGENT_EXIT.registry);
+    assert.match(result.error ?? "", /pull of \S+@sha256:0{64} failed: .*(not found|unknown)/i);
+    assert.deepEqual(await statuses(), before);
+  });
+});

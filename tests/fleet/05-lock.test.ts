@@ -1,0 +1,63 @@
+import * as assert from "node:assert/strict";
+import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import { renderDeployCommand, renderDeployStdin } from "../../infra/src/agent/invocation";
+import { registryLogin } from "../../scripts/fleet/fleet";
+import { parseSummary } from "../../scripts/fleet/rollout";
+import { sshExec } from "../../scripts/fleet/ssh";
+import { ctx, deploy, hosts, newRelease, onHost, specFor } from "./support/fleet";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HOLDER = "/var/lib/berth/berth-demo-local/lock.holder";
+
+describe("fleet: one deploy at a time per host", () => {
+  let next = "";
+
+  after(async () => {
+    if (next) assert.equal((await deploy(specFor(next))).ok, true);
+  });
+
+  it("refuses a second deploy on the same host while one runs, naming the holder", async () => {
+    next = await newRelease("v4");
+    const spec = specFor(next);
+    const host = hosts()[0]!;
+    const command = renderDeployCommand(spec);
+    const stdin = renderDeployStdin(spec, registryLogin(ctx().fleet));
+    const first = sshExec(host, command, stdin);
+    let second = null;
+    for (let i = 0; i < 40; i++) {
+      await sleep(250);
+      if ((await onHost(0, `sudo -n cat ${HOLDER}`)).stdout.includes("pid")) {
+        second = await sshExec(host, command, stdin);
+        break;
+      }
+    }
+    assert.ok(second, "the first deploy never took the lock");
+    assert.equal(second.code, AGENT_EXIT.locked, second.stderr);
+    assert.match(
+      parseSummary(second.stdout)?.reason ?? "",
+      /another deploy holds the lock .*: pid \d+, deploy \S+@sha256:[0-9a-f]{64} by berth since /,
+    );
+    const done = await first;
+    assert.equal(done.code, 0, done.stderr);
+  });
+
+  it("a lock left by a dead deploy does not block the next one", async () => {
+    const image = await newRelease("v4b");
+    const spec = specFor(image);
+    const host = hosts()[0]!;
+    const command = renderDeployCommand(spec);
+    const stdin = renderDeployStdin(spec, registryLogin(ctx().fleet));
+    const doomed = sshExec(host, command, stdin);
+    let pid = "";
+    for (let i = 0; i < 40 && !pid; i++) {
+      await sleep(250);
+      pid = /pid (\d+)/.exec((await onHost(0, `sudo -n cat ${HOLDER}`)).stdout)?.[1] ?? "";
+    }
+    assert.ok(pid, "the deploy never took the lock");
+    await onHost(0, `sudo -n kill -9 ${pid}`);
+    await doomed;
+    const again = await sshExec(host, command, stdin);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /taking over a lock left by a process that is gone: pid \d+/);
+  });
+});

@@ -1,0 +1,50 @@
+import * as assert from "node:assert/strict";
+import { docker } from "../../scripts/fleet/exec";
+import { fleetNames } from "../../scripts/fleet/settings";
+import { figure, onHost, refreshFleet, servedDigests, settings, statuses } from "./support/fleet";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(what: string, seconds: number, check: () => Promise<boolean>) {
+  const started = Date.now();
+  while (Date.now() - started < seconds * 1000) {
+    if (await check().catch(() => false)) return Date.now() - started;
+    await sleep(1000);
+  }
+  throw new Error(`${what} did not happen within ${seconds}s`);
+}
+
+describe("fleet: the service comes back by itself", () => {
+  it("after the app container crashes (killed from the host)", async () => {
+    const before = (await statuses())[0]!;
+    const web = before.containers.find((c) => c.role === "web" && c.state === "running")!;
+    const kill = await onHost(
+      0,
+      `sudo -n sh -c 'kill -9 $(docker inspect --format "{{.State.Pid}}" ${web.name})'`,
+    );
+    assert.equal(kill.code, 0, kill.stderr);
+    const ms = await waitUntil("host-1 healthy again", 60, async () => {
+      const s = (await statuses())[0]!;
+      const again = s.containers.find((c) => c.id === web.id);
+      return s.healthy && again?.state === "running";
+    });
+    figure("app container back after a crash (ms)", ms);
+    const restarts = await onHost(
+      0,
+      `sudo -n docker inspect --format '{{.RestartCount}}' ${web.name}`,
+    );
+    assert.ok(Number(restarts.stdout.trim()) >= 1, "the container was not restarted by its policy");
+  });
+
+  it("after the host container restarts (a reboot)", async () => {
+    const image = (await statuses())[2]!.image;
+    await docker(["restart", fleetNames(settings.prefix).host(3)]);
+    const ms = await waitUntil("host-3 serving again after a restart", 120, async () => {
+      await refreshFleet();
+      const s = (await statuses())[2]!;
+      return s.healthy && s.image === image;
+    });
+    figure("host back after a restart (ms)", ms);
+    assert.deepEqual(await servedDigests(), new Set([image]));
+  });
+});

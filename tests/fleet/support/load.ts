@@ -1,0 +1,61 @@
+import autocannon from "autocannon";
+
+/** What a load run counted: every request sent, and every one that failed or was not 2xx. */
+export interface LoadCounts {
+  sent: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationS: number;
+}
+
+/**
+ * Constant, bounded load through the LB on 127.0.0.1 while `during` runs: a fixed request rate,
+ * a hard time limit, and a stop as soon as `during` settles.
+ */
+export async function underLoad<T>(
+  url: string,
+  during: () => Promise<T>,
+  options: { rate?: number; connections?: number; maxSeconds?: number } = {},
+): Promise<{ result: T; load: LoadCounts }> {
+  if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(url))
+    throw new Error(`load only targets 127.0.0.1 (got ${url})`);
+  let finish: (r: autocannon.Result) => void = () => {};
+  let fail: (e: Error) => void = () => {};
+  const finished = new Promise<autocannon.Result>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  const instance = autocannon(
+    {
+      url,
+      connections: options.connections ?? 8,
+      overallRate: options.rate ?? 100,
+      duration: options.maxSeconds ?? 300,
+      timeout: 10,
+    },
+    (err, r) => (err ? fail(err) : finish(r)),
+  );
+  let result: T;
+  try {
+    result = await during();
+  } finally {
+    // A moment of steady state after the change, then stop.
+    await new Promise((r) => setTimeout(r, 1500));
+    instance.stop();
+  }
+  const r = await finished;
+  const ok2xx = r["2xx"];
+  return {
+    result,
+    load: {
+      sent: r.requests.sent,
+      ok2xx,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      durationS: r.duration,
+    },
+  };
+}

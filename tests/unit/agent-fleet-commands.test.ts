@@ -1,0 +1,141 @@
+import * as assert from "node:assert/strict";
+import {
+  DOCKER_IN_DOCKER_FLAGS,
+  blockSshArgs,
+  hostRunArgs,
+  lbRunArgs,
+  registryRunArgs,
+} from "../../scripts/fleet/commands";
+import { buildArgs } from "../../scripts/fleet/images";
+import { renderHaproxyConfig, renderRegistryConfig } from "../../scripts/fleet/lb-config";
+import { parseSummary } from "../../scripts/fleet/rollout";
+import { fleetNames, fleetSettings } from "../../scripts/fleet/settings";
+import { renderStatusTable } from "../../scripts/fleet/status-table";
+
+describe("fleet command builders", () => {
+  it("a host runs its own dockerd with the Docker-in-Docker flags, never --privileged", () => {
+    const args = hostRunArgs("berth-x", 2, "ssh-ed25519 AAAA test");
+    assert.ok(!args.includes("--privileged"));
+    const joined = args.join(" ");
+    assert.ok(joined.includes(DOCKER_IN_DOCKER_FLAGS.join(" ")));
+    assert.ok(
+      joined.includes("--volume berth-x-host-2-docker:/var/lib/docker"),
+      "engine state survives restarts",
+    );
+    assert.ok(joined.includes("--publish 127.0.0.1::22"), "SSH only on loopback");
+    assert.ok(joined.includes("--restart unless-stopped"));
+    assert.ok(joined.includes("BERTH_INSECURE_REGISTRY=berth-x-registry:5000"));
+    assert.equal(args[args.length - 1], fleetNames("berth-x").hostImage);
+  });
+
+  it("the registry and the LB publish on 127.0.0.1 only", () => {
+    const registry = registryRunArgs("berth-x", "/state/registry").join(" ");
+    assert.match(registry, /--publish 127\.0\.0\.1::5000/);
+    assert.match(registry, /docker-registry serve \/etc\/berth-registry\/config\.yml$/);
+    const lb = lbRunArgs("berth-x", 8870, "/state/lb").join(" ");
+    assert.match(lb, /--publish 127\.0\.0\.1:8870:8080/);
+    assert.match(lb, /haproxy -db -f \/etc\/berth-lb\/haproxy\.cfg$/);
+  });
+
+  it("blocking SSH drops port 22 inside the host and unblocking deletes the same rule", () => {
+    assert.deepEqual(blockSshArgs("berth-x", 2, true).slice(0, 4), [
+      "exec",
+      "berth-x-host-2",
+      "iptables",
+      "-I",
+    ]);
+    assert.deepEqual(blockSshArgs("berth-x", 2, false).slice(3), [
+      "-D",
+      "INPUT",
+      "-p",
+      "tcp",
+      "--dport",
+      "22",
+      "-j",
+      "DROP",
+    ]);
+  });
+
+  it("the LB health-checks every host and retries connection failures elsewhere", () => {
+    const cfg = renderHaproxyConfig(["h-1", "h-2", "h-3"], "/healthz");
+    for (const h of ["h-1", "h-2", "h-3"])
+      assert.match(cfg, new RegExp(`server ${h} ${h}:80 check`));
+    assert.match(cfg, /option httpchk GET \/healthz/);
+    assert.match(cfg, /retry-on all-retryable-errors/);
+    assert.match(cfg, /bind :8080/);
+  });
+
+  it("the registry requires htpasswd auth", () => {
+    assert.match(
+      renderRegistryConfig(),
+      /auth:\n {2}htpasswd:\n {4}realm: berth-fleet\n {4}path: \/etc\/berth-registry\/htpasswd/,
+    );
+  });
+
+  it("image builds pass the extra CA as a BuildKit secret, never as a build arg", () => {
+    const args = buildArgs("/repo/app-image/Dockerfile", "/repo/app-image", "berth-app:local");
+    const secret = args.indexOf("--secret");
+    if (secret >= 0) assert.match(args[secret + 1]!, /^id=ca,src=/);
+    assert.ok(!args.some((a) => /^(CA|NODE_EXTRA_CA_CERTS)=/.test(a)));
+    assert.equal(args[1], "build");
+    assert.equal(args[args.length - 1], "/repo/app-image");
+  });
+});
+
+describe("fleet settings", () => {
+  it("rejects bad values, naming them", () => {
+    assert.throws(
+      () => fleetSettings({ hostCount: 0 }),
+      /host count must be a whole number from 1 to 9 \(got 0\)/,
+    );
+    assert.throws(() => fleetSettings({ prefix: "Bad_Prefix" }), /prefix "Bad_Prefix"/);
+    assert.throws(() => fleetSettings({ lbPort: 80 }), /LB port .* \(got 80\)/);
+    assert.equal(fleetSettings().hostCount, 2);
+  });
+});
+
+describe("agent output parsing", () => {
+  it("reads the last stdout line as the summary", () => {
+    const summary = parseSummary('noise\n{"outcome":"deployed","exitCode":0}\n');
+    assert.equal(summary?.outcome, "deployed");
+    assert.equal(parseSummary("not json\n"), null);
+    assert.equal(parseSummary(""), null);
+  });
+
+  it("renders a status table with one row per host", () => {
+    const table = renderStatusTable([
+      {
+        host: "host-1",
+        release: "abc-def",
+        image: "r/app@sha256:" + "a".repeat(64),
+        digest: "sha256:" + "a".repeat(64),
+        configHash: "f".repeat(64),
+        healthy: true,
+        containers: [
+          {
+            name: "w",
+            id: "1",
+            role: "web",
+            state: "running",
+            release: "abc-def",
+            image: "x",
+            healthy: true,
+          },
+          {
+            name: "p",
+            id: "2",
+            role: "proxy",
+            state: "running",
+            release: "",
+            image: "y",
+            healthy: null,
+          },
+        ],
+        lastReceipt: null,
+      },
+    ]);
+    const lines = table.split("\n");
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /^host-1\s+abc-def\s+sha256:aaaaaaaaaaaa\s+yes\s+web,proxy$/);
+  });
+});
