@@ -266,15 +266,30 @@ export async function runPolicy(
   return total;
 }
 
+/** A stack as the analyzer sees it: inputs for resource rules, outputs for stack rules. */
+export interface StackView {
+  inputs: FakeResource[];
+  outputs: FakeResource[];
+}
+
+export interface PackRun {
+  violations: Violation[];
+  /** Rule names that judged at least one resource (or the stack). */
+  applied: string[];
+}
+
 /** Runs every rule of a pack over a stack; `config` is keyed by rule name as in --policy-pack-config. */
 export async function runPack(
   policies: AnyPolicy[],
-  resources: FakeResource[],
+  view: StackView,
   config: Record<string, object> = {},
-): Promise<Violation[]> {
-  const violations: Violation[] = [];
+): Promise<PackRun> {
+  const result: PackRun = { violations: [], applied: [] };
   for (const policy of policies) {
-    violations.push(...(await runPolicy(policy, resources, config[policy.name])).violations);
+    const resources = isStackPolicy(policy) ? view.outputs : view.inputs;
+    const run = await runPolicy(policy, resources, config[policy.name]);
+    result.violations.push(...run.violations);
+    if (run.applied) result.applied.push(policy.name);
   }
-  return violations;
+  return result;
 }
