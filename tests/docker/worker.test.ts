@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { docker, waitFor, waitForExit } from "../support/docker";
+import { docker, dockerResult, waitFor, waitForExit } from "../support/docker";
 import { APP_IMAGE, buildImages, jsonLogs, processUids, RUN_PREFIX } from "./fixture";
 
 const QUEUE = "/tmp/queue";
@@ -98,6 +98,21 @@ describe("the worker process (same image, `node dist/worker.js`)", function () {
     const logs = await jsonLogs(name);
     assert.ok(logs.some((line) => line.msg === "job done" && line.job === "001-count.json"));
     assert.ok(logs.some((line) => line.msg === "job failed" && line.job === "002-broken.json"));
+  });
+
+  it("passes the image's HEALTHCHECK, which checks the heartbeat for a worker", async function () {
+    const check = await dockerResult(["exec", name, "node", "dist/healthcheck.js"]);
+    assert.equal(check.code, 0);
+    // The same check against a queue directory without a heartbeat fails.
+    const broken = await dockerResult([
+      "exec",
+      "--env",
+      "WORKER_QUEUE_DIR=/tmp/no-worker-here",
+      name,
+      "node",
+      "dist/healthcheck.js",
+    ]);
+    assert.equal(broken.code, 1);
   });
 
   it("runs as non-root", async function () {

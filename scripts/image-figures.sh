@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Prints the app image's figures: runtime image size, cold build time, rebuild time after a
+# one-line code change, and rebuild time after a docs-only change (expected: a no-op).
+# Builds a throwaway copy of app-image/ (removed on exit with its image): the work tree is never
+# touched. Times depend on the machine and its load; they are printed, never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-docker.sh
+bash scripts/build-base-images.sh
+
+work=$(mktemp -d)
+copy=$work/app-image
+tag=berth-figures-app:$$
+trap 'rm -rf "$work"; docker image rm --force "$tag" >/dev/null 2>&1 || true' EXIT
+mkdir "$copy"
+tar -C app-image --exclude=./node_modules --exclude=./dist -cf - . | tar -C "$copy" -xf -
+
+secret=()
+if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+  secret=(--secret "id=ca,src=/etc/ssl/certs/ca-certificates.crt")
+fi
+
+seconds=""
+steps=""
+# Builds the copy; sets $seconds (wall time) and $steps ("N of M steps reused from cache").
+build() { # extra docker build flags...
+  local log=$work/build.log started ended total cached
+  started=$(date +%s.%N)
+  if ! bash scripts/buildkit-docker.sh build --progress=plain "${secret[@]}" "$@" --tag "$tag" "$copy" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+  ended=$(date +%s.%N)
+  seconds=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }')
+  # BuildKit numbers each step once (a step shared by stages too); FROM is not a step it runs.
+  total=$(grep -E '^#[0-9]+ \[[a-z-]+ +[0-9]+/[0-9]+\] ' "$log" | grep -v '\] FROM ' | cut -d' ' -f1 | sort -u | wc -l)
+  cached=$(grep -E '^#[0-9]+ CACHED' "$log" | cut -d' ' -f1 | sort -u | wc -l)
+  steps="$cached of $total steps reused from cache"
+}
+image_id() { docker image inspect --format '{{.Id}}' "$tag"; }
+megabytes() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
+kilobytes() { awk -v b="$1" 'BEGIN { printf "%.0f kB", b / 1e3 }'; }
+
+build --no-cache
+cold_seconds=$seconds cold_steps=$steps
+size=$(docker image inspect --format '{{.Size}}' "$tag")
+base=$(sed -n 's/^ARG BASE_IMAGE=//p' "$copy/Dockerfile")
+base_size=$(docker image inspect --format '{{.Size}}' "$base")
+
+# A one-line code change: the greeting's text, unique per run so no earlier build's cache matches.
+marker="run $(date +%s%N)"
+sed -i "s/\"Hello from berth\"/\"Hello from berth ($marker)\"/" "$copy/src/routes.ts"
+grep -q "Hello from berth ($marker)" "$copy/src/routes.ts"
+build
+code_seconds=$seconds code_steps=$steps
+before_docs=$(image_id)
+
+# A docs-only change: a README next to the code.
+printf '# The sample app\n\nDocs change at %s.\n' "$(date -u +%FT%TZ)" >"$copy/README.md"
+build
+docs_seconds=$seconds docs_steps=$steps
+if [ "$(image_id)" = "$before_docs" ]; then docs_result="no-op: same image id"; else docs_result="NOT a no-op: the image id changed"; fi
+
+cat <<REPORT
+app image figures ($(nproc) cores, $(date -u +%FT%TZ))
+  runtime image size:                   $(megabytes "$size") (base $base: $(megabytes "$base_size"); the app adds $(kilobytes $((size - base_size))))
+  cold build (--no-cache):              ${cold_seconds} s ($cold_steps)
+  rebuild after a one-line code change: ${code_seconds} s ($code_steps)
+  rebuild after a docs-only change:     ${docs_seconds} s ($docs_steps; $docs_result)
+REPORT
