@@ -147,6 +147,21 @@ function deserialize(state: unknown): Record<string, unknown> {
   return pulumi.runtime.deserializeProperties(struct as never);
 }
 
+const defaultRuns = new Map<string, Promise<ProgramRun>>();
+
+/**
+ * The run of a stack with its committed config and the default test secrets, made once per
+ * process and shared by every test file that only reads it (treat the result as read-only).
+ */
+export function runStackOnce(stack: string): Promise<ProgramRun> {
+  let run = defaultRuns.get(stack);
+  if (!run) {
+    run = runProgram({ stack });
+    defaultRuns.set(stack, run);
+  }
+  return run;
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /** Runs the program for `options.stack` under mocks; see the file comment. */
