@@ -1,0 +1,14 @@
+import { previewStack } from "../../scripts/preview/index";
+import { PreviewReport } from "../../scripts/preview/report";
+
+const cache = new Map<string, Promise<PreviewReport>>();
+
+/** One offline preview per stack per test process: the program run is the slow part. */
+export function previewOnce(stack: string): Promise<PreviewReport> {
+  let report = cache.get(stack);
+  if (!report) {
+    report = previewStack(stack);
+    cache.set(stack, report);
+  }
+  return report;
+}
