@@ -23,12 +23,13 @@ ca_bundle=/etc/ssl/certs/ca-certificates.crt
 bash scripts/setup.sh
 
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
 build() { # tag context
   local secret=()
   if [ -r "$ca_bundle" ]; then secret=(--secret "id=ca,src=$ca_bundle"); fi
   echo "berth: building $1 from $2/" >&2
   bash scripts/buildkit-docker.sh build --quiet "${secret[@]}" \
-    --build-arg "REVISION=$revision" --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    --build-arg "SOURCE=$source_url" --build-arg "REVISION=$revision" --build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --tag "$1" "$2" >/dev/null
 }
 build "$app_image" app-image

@@ -24,6 +24,7 @@ export const NGINX_IMAGE = `berth-test-nginx:${RUN_ID}`;
 /** Build-time OCI labels the image tests check for. */
 export const BUILD_REVISION = `test-${RUN_ID}`;
 export const BUILD_CREATED = new Date().toISOString();
+export const BUILD_SOURCE = "https://example.test/berth.git";
 
 export interface Images {
   appId: string;
@@ -35,7 +36,7 @@ let images: Promise<Images> | undefined;
 /** Builds both images (once per run; later calls share the first build). */
 export function buildImages(): Promise<Images> {
   images ??= (async () => {
-    const buildArgs = { REVISION: BUILD_REVISION, CREATED: BUILD_CREATED };
+    const buildArgs = { SOURCE: BUILD_SOURCE, REVISION: BUILD_REVISION, CREATED: BUILD_CREATED };
     // One after the other: the machine has two cores.
     const appId = await buildImage({ context: "app-image", tag: APP_IMAGE, buildArgs });
     const nginxId = await buildImage({ context: "nginx", tag: NGINX_IMAGE, buildArgs });
