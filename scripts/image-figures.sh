@@ -12,7 +12,8 @@ bash scripts/build-base-images.sh
 work=$(mktemp -d)
 copy=$work/app-image
 tag=berth-figures-app:$$
-trap 'rm -rf "$work"; docker image rm --force "$tag" >/dev/null 2>&1 || true' EXIT
+proxy_tag=berth-figures-nginx:$$
+trap 'rm -rf "$work"; docker image rm --force "$tag" "$proxy_tag" >/dev/null 2>&1 || true' EXIT
 mkdir "$copy"
 tar -C app-image --exclude=./node_modules --exclude=./dist -cf - . | tar -C "$copy" -xf -
 
@@ -62,10 +63,17 @@ build
 docs_seconds=$seconds docs_steps=$steps
 if [ "$(image_id)" = "$before_docs" ]; then docs_result="no-op: same image id"; else docs_result="NOT a no-op: the image id changed"; fi
 
+# For comparison: the nginx image, built from nginx/ as it is (cached layers allowed).
+bash scripts/buildkit-docker.sh build --quiet --tag "$proxy_tag" nginx >/dev/null
+proxy_size=$(docker image inspect --format '{{.Size}}' "$proxy_tag")
+proxy_base=$(sed -n 's/^ARG BASE_IMAGE=//p' nginx/Dockerfile)
+proxy_base_size=$(docker image inspect --format '{{.Size}}' "$proxy_base")
+
 cat <<REPORT
 app image figures ($(nproc) cores, $(date -u +%FT%TZ))
   runtime image size:                   $(megabytes "$size") (base $base: $(megabytes "$base_size"); the app adds $(kilobytes $((size - base_size))))
   cold build (--no-cache):              ${cold_seconds} s ($cold_steps)
   rebuild after a one-line code change: ${code_seconds} s ($code_steps)
   rebuild after a docs-only change:     ${docs_seconds} s ($docs_steps; $docs_result)
+  nginx image size:                     $(megabytes "$proxy_size") (base $proxy_base: $(megabytes "$proxy_base_size"); nginx adds $(megabytes $((proxy_size - proxy_base_size))))
 REPORT
