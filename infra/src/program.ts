@@ -6,7 +6,7 @@ import { loadStackConfig, StackConfig } from "./config";
 import { readAgentScript, REPO_ROOT } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
-import { ContainerImage, registryHostOf } from "./components/containerImage";
+import { ContainerImage } from "./components/containerImage";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
 import { Network } from "./components/network";
@@ -71,9 +71,10 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
   };
 
   // The registries the hosts pull from, through the ECR credential helper and the instance role.
+  // Known from the repositories (or the configured digests), so the hosts boot while the images build.
   const registryHosts = pulumi
-    .all([images.app.imageByDigest, images.proxy.imageByDigest])
-    .apply((refs) => [...new Set(refs.map(registryHostOf))].sort());
+    .all([images.app.registryHost, images.proxy.registryHost])
+    .apply((hostsList) => [...new Set(hostsList)].sort());
   const userData = registryHosts.apply((hostsList) =>
     renderCloudConfig({
       app: config.app,
@@ -127,8 +128,8 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       .apply(([app, proxy]) => buildReleaseSpec(config, stack, { app, proxy })),
   );
   // On AWS the hosts sign in to ECR with the credential helper: no password travels at all.
-  const registry = images.app.imageByDigest.apply((ref): RegistryLogin => ({
-    server: registryHostOf(ref),
+  const registry = images.app.registryHost.apply((server): RegistryLogin => ({
+    server,
     method: "helper",
   }));
   const release = new Release(`${config.app}-release`, {

@@ -83,6 +83,14 @@ describe("infra release: the per-host deploy commands", () => {
     }
   });
 
+  it("creates the hosts without waiting for the image builds", () => {
+    for (const host of prod.ofType("aws:ec2/instance:Instance"))
+      assert.ok(
+        !host.dependencies.some((urn) => urn.includes("docker:index/image:Image")),
+        host.name,
+      );
+  });
+
   it("keeps triggers and commands identical between two identical runs", async () => {
     const again = await runProgram({ stack: "staging" });
     assert.deepEqual(
@@ -188,6 +196,11 @@ describe("infra release: the per-host deploy commands", () => {
     for (const deploy of deploys(prod)) {
       assert.ok(deploy.secretInputPaths.includes("stdin"));
       assert.ok(deploy.secretInputPaths.includes("connection"));
+      for (const readable of ["create", "update", "triggers"])
+        assert.ok(
+          !deploy.secretInputPaths.some((p) => p.startsWith(readable)),
+          `${readable} stays readable in diffs`,
+        );
       assert.equal(deploy.inputs.logging, "none");
       assert.ok(deploy.additionalSecretOutputs.includes("stderr"));
       assert.equal(stdinOf(deploy).spec.env.DATABASE_URL, TEST_DATABASE_URL);

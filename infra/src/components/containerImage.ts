@@ -59,6 +59,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
   /** `repo@sha256:<64 hex>`: what the hosts pull. */
   public readonly imageByDigest: pulumi.Output<string>;
+  /** The registry the hosts pull this image from (known before any build finishes). */
+  public readonly registryHost: pulumi.Output<string>;
   /** Whether this run builds and pushes (false in digest mode). */
   public readonly built: boolean;
 
@@ -92,8 +94,10 @@ export class ContainerImage extends pulumi.ComponentResource {
     if (args.digest) {
       this.built = false;
       this.imageByDigest = pulumi.output(args.digest);
+      this.registryHost = pulumi.output(registryHostOf(args.digest));
     } else {
       this.built = true;
+      this.registryHost = repository.repositoryUrl.apply(registryHostOf);
       const token = aws.ecr.getAuthorizationTokenOutput(
         { registryId: repository.registryId },
         parent,
@@ -109,7 +113,7 @@ export class ContainerImage extends pulumi.ComponentResource {
             platform: args.platform,
           },
           registry: {
-            server: repository.repositoryUrl.apply(registryHostOf),
+            server: this.registryHost,
             username: token.userName,
             // The token changes every 12 hours; it is only the push credential, never a trigger.
             password: pulumi.secret(token.password),
@@ -120,6 +124,10 @@ export class ContainerImage extends pulumi.ComponentResource {
       this.imageByDigest = image.repoDigest;
     }
 
-    this.registerOutputs({ repositoryUrl: this.repositoryUrl, imageByDigest: this.imageByDigest });
+    this.registerOutputs({
+      repositoryUrl: this.repositoryUrl,
+      registryHost: this.registryHost,
+      imageByDigest: this.imageByDigest,
+    });
   }
 }

@@ -64,8 +64,15 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     '    permissions: "0755"',
     "    encoding: gz+b64",
     `    content: ${q(packFile(settings.agentScript))}`,
+    // The agent runs as root through `sudo -n`; whether sudo keeps ec2-user's HOME depends on
+    // the sudoers defaults, so both homes get the same client config (deferred: ec2-user's home
+    // exists only after cloud-init has created the user).
     "  - path: /root/.docker/config.json",
     '    permissions: "0600"',
+    `    content: ${q(dockerClientConfig(settings.registryHosts))}`,
+    "  - path: /home/ec2-user/.docker/config.json",
+    '    permissions: "0644"',
+    "    defer: true",
     `    content: ${q(dockerClientConfig(settings.registryHosts))}`,
     "  - path: /etc/berth/host.env",
     '    permissions: "0644"',
