@@ -1,0 +1,216 @@
+/** The markdown report printed at the end of a run (and saved beside the JSON). Pure. */
+import { AGENT_PHASES, BenchResults } from "./results";
+import type { TrafficSummary } from "./stats";
+import { megabytes } from "./targets";
+
+const ms = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined ? "–" : `${value.toFixed(digits)}`;
+const s = (value: number | null | undefined) =>
+  value === null || value === undefined ? "–" : `${(value / 1000).toFixed(2)} s`;
+
+export function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function trafficRow(name: string, t: TrafficSummary): string[] {
+  return [
+    name,
+    String(t.sent),
+    String(t.non2xx),
+    String(t.failed),
+    ms(t.latencyMs.p50, 1),
+    ms(t.latencyMs.p95, 1),
+    ms(t.latencyMs.p99, 1),
+    ms(t.latencyMs.max, 1),
+  ];
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(
+    `## berth benchmark, ${r.startedAt}`,
+    "",
+    `Commit ${r.commit.sha?.slice(0, 12) ?? "unknown"}${r.commit.dirty ? " (with uncommitted changes)" : ""}; ` +
+      `${r.machine.cores} cores (${r.machine.cpuModel}), ${megabytes(r.machine.memoryBytes)} memory, ` +
+      `load average ${r.machine.loadAverage.start.toFixed(2)} at the start; ${r.fleet.hosts} simulated hosts.`,
+    "",
+    "### Targets (reported, not asserted)",
+    "",
+    table(
+      ["figure", "target", "this run", "met"],
+      r.targets.map((t) => [
+        t.name,
+        t.target,
+        t.value,
+        t.met === null ? "–" : t.met ? "yes" : "**no**",
+      ]),
+    ),
+  );
+
+  if (r.rollout) {
+    const phases = AGENT_PHASES.filter((p) =>
+      r.rollout?.hosts.some((h) => h.phasesMs[p] !== undefined),
+    );
+    out.push(
+      "",
+      `### Rolling deploy of a code-only change (ms; ${r.rollout.ok ? "succeeded" : `FAILED: ${r.rollout.error}`})`,
+      "",
+      table(
+        ["host", ...phases, "ssh", "other", "total", "floor (pull + boot)", "total / floor"],
+        [
+          ...r.rollout.hosts.map((h) => [
+            h.host,
+            ...phases.map((p) => ms(h.phasesMs[p])),
+            ms(h.sshMs),
+            ms(h.unattributedMs),
+            ms(h.wallMs),
+            h.floor ? `${h.floor.totalMs} (${h.floor.pullMs} + ${h.floor.bootToHealthyMs})` : "–",
+            h.ratioToFloor === null ? "–" : `${h.ratioToFloor.toFixed(2)}x`,
+          ]),
+          [
+            "**rollout**",
+            ...phases.map(() => ""),
+            "",
+            "",
+            ms(r.rollout.totalMs),
+            ms(r.rollout.floorTotalMs),
+            r.rollout.ratioToFloor === null ? "–" : `**${r.rollout.ratioToFloor.toFixed(2)}x**`,
+          ],
+        ],
+      ),
+    );
+  }
+
+  const trafficRows: string[][] = [];
+  if (r.rolloutTraffic)
+    trafficRows.push(trafficRow("during the rollout", r.rolloutTraffic.summary));
+  if (r.rollback?.traffic)
+    trafficRows.push(trafficRow("during the rollback", r.rollback.traffic.summary));
+  if (trafficRows.length) {
+    const settings = (r.rolloutTraffic ?? r.rollback?.traffic)?.settings;
+    out.push(
+      "",
+      `### Traffic through the load balancer (${settings?.ratePerSecond} req/s constant, ${settings?.connections} connections, GET ${settings?.path})`,
+      "",
+      table(
+        ["window", "sent", "non-2xx", "failed", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        trafficRows,
+      ),
+    );
+  }
+
+  if (r.rollback) {
+    out.push(
+      "",
+      "### Rollback to the previous release (cached image, no pull)",
+      "",
+      table(
+        ["host", "outcome", "pulled", "serving previous after", "agent wall time"],
+        r.rollback.hosts.map((h) => [
+          h.host,
+          h.outcome,
+          String(h.pulled),
+          s(h.servingAfterMs),
+          s(h.wallMs),
+        ]),
+      ),
+    );
+  }
+
+  if (r.nginx) {
+    out.push(
+      "",
+      "### nginx in front of the app vs the app directly (closed loop, as fast as it answers)",
+      "",
+      table(
+        [
+          "connections",
+          "direct rps",
+          "nginx rps",
+          "ratio",
+          "direct p50 / p99 ms",
+          "nginx p50 / p99 ms",
+          "p50 added ms",
+        ],
+        r.nginx.throughput.map((c) => [
+          String(c.connections),
+          c.direct.requestsPerSecond.toFixed(0),
+          c.nginx.requestsPerSecond.toFixed(0),
+          c.rpsRatio === null ? "–" : c.rpsRatio.toFixed(2),
+          `${ms(c.direct.latencyMs.p50, 2)} / ${ms(c.direct.latencyMs.p99, 2)}`,
+          `${ms(c.nginx.latencyMs.p50, 2)} / ${ms(c.nginx.latencyMs.p99, 2)}`,
+          ms(c.p50AddedMs, 2),
+        ]),
+      ),
+    );
+    if (r.nginx.slowClients.length) {
+      const first = r.nginx.slowClients[0];
+      out.push(
+        "",
+        `Slow clients: ${first?.slowClients} clients each fetch ${first?.responseBytes} bytes and read ` +
+          `${first?.readBytesPerTick} bytes every ${first?.tickMs} ms, while normal clients keep a constant load.`,
+        "",
+        table(
+          [
+            "target",
+            "normal p50 / p99 ms",
+            "normal non-2xx + failed",
+            "app connections peak / mean",
+            "app time per slow response p50 / max ms",
+            "slow responses completed",
+          ],
+          r.nginx.slowClients.map((c) => [
+            c.target,
+            `${ms(c.normalTraffic.latencyMs.p50, 1)} / ${ms(c.normalTraffic.latencyMs.p99, 1)}`,
+            `${c.normalTraffic.non2xx + c.normalTraffic.failed} of ${c.normalTraffic.sent}`,
+            `${c.appConnectionsPeak} / ${c.appConnectionsMean}`,
+            `${ms(c.appResponseMs.p50, 1)} / ${ms(c.appResponseMs.max, 1)}`,
+            `${c.slowClientsCompleted} of ${c.slowClients}`,
+          ]),
+        ),
+      );
+    }
+  }
+
+  if (r.image) {
+    const i = r.image;
+    out.push(
+      "",
+      "### Image",
+      "",
+      table(
+        [
+          "runtime image",
+          "compressed (registry)",
+          "cold build",
+          "rebuild after a one-line change",
+          "pushed by that rebuild",
+        ],
+        [
+          [
+            i.sizeBytes === null ? "–" : megabytes(i.sizeBytes),
+            i.compressedBytes === null ? "–" : megabytes(i.compressedBytes),
+            s(i.coldBuildMs),
+            s(i.rebuildMs),
+            i.rebuildPushedBytes === null
+              ? "–"
+              : `${(i.rebuildPushedBytes / 1000).toFixed(1)} kB in ${i.rebuildPushedLayers} layer(s)`,
+          ],
+        ],
+      ),
+    );
+  }
+
+  if (r.programEvaluation) {
+    const p = r.programEvaluation;
+    out.push(
+      "",
+      `### Pulumi program under mocks (stack ${p.stack}): import ${s(p.importMs)}, run ${s(p.runMs)}, ` +
+        `${p.resources ?? "–"} resources; whole process ${s(p.processMs)}`,
+    );
+  }
+
+  if (r.notes.length) out.push("", "### Notes", "", ...r.notes.map((n) => `- ${n}`));
+  return out.join("\n") + "\n";
+}

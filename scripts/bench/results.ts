@@ -1,0 +1,206 @@
+/**
+ * The shape of bench/results/<timestamp>.json (every figure of one `npm run bench`) and the
+ * targets it is read against. Figures the run could not take are null, with the reason in `notes`.
+ */
+import type { LatencySummary, SecondBucket, TrafficSummary } from "./stats";
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** The agent's phases in the order it runs them (infra/host/berth-agent's receipt keys). */
+export const AGENT_PHASES = [
+  "lock",
+  "login",
+  "pull",
+  "release",
+  "boot",
+  "switch",
+  "drain",
+  "workers",
+  "prune",
+] as const;
+export type AgentPhase = (typeof AGENT_PHASES)[number];
+
+export interface MachineFacts {
+  cores: number;
+  cpuModel: string;
+  memoryBytes: number;
+  /** 1-minute load average when the run started and ended: how busy the shared machine was. */
+  loadAverage: { start: number; end: number | null };
+  node: string;
+  docker: string | null;
+  kernel: string;
+}
+
+export interface PhaseSpan {
+  host: string;
+  phase: AgentPhase | "ssh";
+  /** ms since the load started (the chart's time axis). */
+  startMs: number;
+  endMs: number;
+}
+
+export interface HostRolloutFigures {
+  host: string;
+  outcome: string;
+  /** The agent's receipt: ms per phase (absent phases did not run). */
+  phasesMs: Partial<Record<AgentPhase, number>>;
+  /** The agent's own total (lock to receipt). */
+  agentTotalMs: number | null;
+  /** Wall time seen by the deployer (SSH connect + agent). */
+  wallMs: number;
+  /** wallMs minus agentTotalMs: the SSH connection and process start. */
+  sshMs: number | null;
+  /** agentTotalMs minus the named phases: the agent's own bookkeeping (jq, docker inspect, ...). */
+  unattributedMs: number | null;
+  floor: FloorFigures | null;
+  /** wallMs / floor.totalMs. */
+  ratioToFloor: number | null;
+}
+
+/** The least a host could take for this release: pull the changed layers, boot to healthy. */
+export interface FloorFigures {
+  pullMs: number;
+  bootToHealthyMs: number;
+  totalMs: number;
+  /** How often health was polled while measuring the boot (the agent polls about once a second). */
+  pollIntervalMs: number;
+}
+
+export interface RolloutFigures {
+  from: string;
+  to: string;
+  hosts: HostRolloutFigures[];
+  /** Wall time of the whole rolling deploy (batch size 1). */
+  totalMs: number;
+  floorTotalMs: number | null;
+  ratioToFloor: number | null;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface LoadSettings {
+  url: string;
+  path: string;
+  ratePerSecond: number;
+  connections: number;
+  timeoutSeconds: number;
+}
+
+export interface TrafficFigures {
+  settings: LoadSettings;
+  /** From the first request to the last response, ms. */
+  durationMs: number;
+  summary: TrafficSummary;
+  perSecond: SecondBucket[];
+  phases: PhaseSpan[];
+}
+
+export interface ThroughputFigures {
+  target: "direct" | "nginx";
+  connections: number;
+  durationSeconds: number;
+  requestsPerSecond: number;
+  latencyMs: LatencySummary;
+  non2xx: number;
+  failed: number;
+}
+
+export interface NginxComparison {
+  connections: number;
+  direct: ThroughputFigures;
+  nginx: ThroughputFigures;
+  /** nginx rps / direct rps. */
+  rpsRatio: number | null;
+  /** nginx p50 - direct p50, ms. */
+  p50AddedMs: number | null;
+  p99AddedMs: number | null;
+}
+
+export interface SlowClientFigures {
+  target: "direct" | "nginx";
+  slowClients: number;
+  /** Bytes each slow client reads per tick, and the tick. */
+  readBytesPerTick: number;
+  tickMs: number;
+  responseBytes: number;
+  /** A constant-rate load of normal clients at the same time. */
+  normalTraffic: TrafficSummary;
+  /** Established TCP connections on the app's port, seen from inside the app container, at the peak. */
+  appConnectionsPeak: number;
+  /** The same, averaged over samples taken every 0.5 s while the slow clients ran. */
+  appConnectionsMean: number;
+  /** How long the app spent on the slow clients' responses (its own request log), ms. */
+  appResponseMs: LatencySummary;
+  /** Slow clients whose whole response arrived before the case ended. */
+  slowClientsCompleted: number;
+}
+
+export interface ImageFigures {
+  /** `docker image inspect` Size of the runtime image (uncompressed). */
+  sizeBytes: number | null;
+  /** Sum of the compressed layers in the registry manifest (what a first pull downloads). */
+  compressedBytes: number | null;
+  coldBuildMs: number | null;
+  /** Rebuild after a one-line change in app-image/src, with the build cache warm. */
+  rebuildMs: number | null;
+  /** Compressed bytes of the layers that rebuild added, plus its config blob and manifest. */
+  rebuildPushedBytes: number | null;
+  rebuildPushedLayers: number | null;
+  pushMs: number | null;
+}
+
+export interface RollbackFigures {
+  hosts: {
+    host: string;
+    outcome: string;
+    pulled: boolean | null;
+    /** From the deployer's start to nginx serving the previous release (lock..switch, plus SSH). */
+    servingAfterMs: number | null;
+    wallMs: number;
+    phasesMs: Partial<Record<AgentPhase, number>>;
+  }[];
+  totalMs: number;
+  traffic: TrafficFigures | null;
+}
+
+export interface ProgramEvaluationFigures {
+  stack: string;
+  /** Importing the program and its providers in a fresh process. */
+  importMs: number | null;
+  /** Running it to completion under mocks, the first time in the process. */
+  runMs: number | null;
+  /** A second run in the same process (modules loaded, JIT warm). */
+  warmRunMs: number | null;
+  resources: number | null;
+  /** The whole child process, node start to exit. */
+  processMs: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  schemaVersion: number;
+  startedAt: string;
+  finishedAt: string;
+  commit: { sha: string | null; dirty: boolean | null };
+  machine: MachineFacts;
+  fleet: { hosts: number; prefix: string };
+  rollout: RolloutFigures | null;
+  rolloutTraffic: TrafficFigures | null;
+  rollback: RollbackFigures | null;
+  nginx: { throughput: NginxComparison[]; slowClients: SlowClientFigures[] } | null;
+  image: ImageFigures | null;
+  programEvaluation: ProgramEvaluationFigures | null;
+  targets: TargetCheck[];
+  /** Anything a reader needs to know: skipped parts and why, noise on a shared machine. */
+  notes: string[];
+  /** How long each part of the benchmark took, ms. */
+  stepsMs: Record<string, number>;
+  /** The 1-minute load average when each part started: other work on a shared machine shows here. */
+  loadAverages: Record<string, number>;
+}

@@ -1,0 +1,203 @@
+import * as assert from "node:assert/strict";
+import {
+  HostRun,
+  hostFigures,
+  phaseSpans,
+  phasesOf,
+  servingAfterMs,
+} from "../../scripts/bench/phases";
+import { checkTargets } from "../../scripts/bench/targets";
+import { summarizeTraffic } from "../../scripts/bench/stats";
+
+const origin = Date.parse("2026-11-26T12:00:00.000Z");
+/** A host whose deployer started 1 s after the load and whose agent started 200 ms later (SSH). */
+function run(durations: Record<string, number>, wallMs: number): HostRun {
+  const agentStart = origin + 1000 + 200;
+  return {
+    host: "host-1",
+    startedAtMs: origin + 1000,
+    wallMs,
+    summary: {
+      time: new Date(agentStart + durations.total!).toISOString(),
+      outcome: "deployed",
+      pulled: true,
+      durationsMs: durations,
+    },
+  };
+}
+const durations = {
+  lock: 10,
+  login: 90,
+  pull: 400,
+  boot: 1500,
+  switch: 300,
+  drain: 2000,
+  workers: 2500,
+  prune: 200,
+  total: 7300,
+};
+
+describe("bench phases: from the agent's receipt to figures", () => {
+  it("keeps the named phases in the agent's order and drops unknown keys and the total", () => {
+    assert.deepEqual(Object.keys(phasesOf({ ...durations, extra: 5 })), [
+      "lock",
+      "login",
+      "pull",
+      "boot",
+      "switch",
+      "drain",
+      "workers",
+      "prune",
+    ]);
+  });
+
+  it("splits the wall time into SSH, named phases and the agent's unattributed rest, and divides by the floor", () => {
+    const figures = hostFigures(run(durations, 7600), {
+      pullMs: 300,
+      bootToHealthyMs: 1200,
+      totalMs: 1500,
+      pollIntervalMs: 50,
+    });
+    assert.equal(figures.agentTotalMs, 7300);
+    assert.equal(figures.sshMs, 300);
+    assert.equal(figures.unattributedMs, 7300 - 7000);
+    assert.equal(figures.ratioToFloor, 5.067);
+  });
+
+  it("has no ratio without a floor and no split without a receipt", () => {
+    const figures = hostFigures(
+      { host: "host-2", startedAtMs: origin, wallMs: 900, summary: null },
+      null,
+    );
+    assert.equal(figures.ratioToFloor, null);
+    assert.equal(figures.sshMs, null);
+    assert.equal(figures.outcome, "no summary");
+  });
+
+  it("places the phases one after another from the agent's start, after the SSH span", () => {
+    const spans = phaseSpans(run(durations, 7600), origin);
+    assert.deepEqual(spans[0], { host: "host-1", phase: "ssh", startMs: 1000, endMs: 1200 });
+    assert.deepEqual(spans[1], { host: "host-1", phase: "lock", startMs: 1200, endMs: 1210 });
+    const sw = spans.find((s) => s.phase === "switch");
+    assert.deepEqual(sw, {
+      host: "host-1",
+      phase: "switch",
+      startMs: 1200 + 2000,
+      endMs: 1200 + 2300,
+    });
+  });
+
+  it("says the previous release serves from the end of the switch, counted from the deployer's start", () => {
+    assert.equal(servingAfterMs(run(durations, 7600)), 200 + 2300);
+  });
+
+  it("falls back to one SSH span for a host without a receipt", () => {
+    const spans = phaseSpans(
+      { host: "host-3", startedAtMs: origin + 500, wallMs: 800, summary: null },
+      origin,
+    );
+    assert.deepEqual(spans, [{ host: "host-3", phase: "ssh", startMs: 500, endMs: 1300 }]);
+  });
+});
+
+describe("bench targets", () => {
+  const traffic = (failed: number, non2xx: number) => ({
+    settings: { url: "", path: "/", ratePerSecond: 100, connections: 10, timeoutSeconds: 10 },
+    durationMs: 1000,
+    summary: summarizeTraffic([
+      ...Array.from({ length: 10 }, (_, i) => ({ atMs: i, latencyMs: 1, status: 200 })),
+      ...Array.from({ length: failed }, () => ({ atMs: 0, latencyMs: null, status: null })),
+      ...Array.from({ length: non2xx }, () => ({ atMs: 0, latencyMs: 1, status: 502 })),
+    ]),
+    perSecond: [],
+    phases: [],
+  });
+  const byName = (checks: ReturnType<typeof checkTargets>, part: string) =>
+    checks.find((c) => c.name.includes(part));
+
+  it("marks every target unmeasured (met: null) when nothing ran", () => {
+    const checks = checkTargets({
+      rollout: null,
+      rolloutTraffic: null,
+      rollback: null,
+      nginx: null,
+      image: null,
+    });
+    assert.equal(checks.length, 7);
+    assert.ok(checks.every((c) => c.met === null && c.value === "not measured"));
+  });
+
+  it("counts a non-2xx answer during the rollout against the zero-failure target", () => {
+    assert.equal(
+      byName(
+        checkTargets({
+          rollout: null,
+          rolloutTraffic: traffic(0, 0),
+          rollback: null,
+          nginx: null,
+          image: null,
+        }),
+        "failed",
+      )?.met,
+      true,
+    );
+    const missed = byName(
+      checkTargets({
+        rollout: null,
+        rolloutTraffic: traffic(0, 1),
+        rollback: null,
+        nginx: null,
+        image: null,
+      }),
+      "failed",
+    );
+    assert.equal(missed?.met, false);
+    assert.equal(missed?.value, "0 failed, 1 non-2xx of 11");
+  });
+
+  it("reads the image, rebuild and nginx targets at their limits", () => {
+    const image = {
+      sizeBytes: 150_000_001,
+      compressedBytes: 1,
+      coldBuildMs: 1,
+      rebuildMs: 10_000,
+      rebuildPushedBytes: 1,
+      rebuildPushedLayers: 1,
+      pushMs: 1,
+    };
+    const lat = { p50: 1, p95: 1, p99: 1, max: 1, mean: 1 };
+    const side = (target: "direct" | "nginx") => ({
+      target,
+      connections: 64,
+      durationSeconds: 1,
+      requestsPerSecond: 1,
+      latencyMs: lat,
+      non2xx: 0,
+      failed: 0,
+    });
+    const nginx = {
+      throughput: [
+        {
+          connections: 64,
+          direct: side("direct"),
+          nginx: side("nginx"),
+          rpsRatio: 0.8,
+          p50AddedMs: 1.01,
+          p99AddedMs: 0,
+        },
+      ],
+      slowClients: [],
+    };
+    const checks = checkTargets({
+      rollout: null,
+      rolloutTraffic: null,
+      rollback: null,
+      nginx,
+      image,
+    });
+    assert.equal(byName(checks, "image size")?.met, false);
+    assert.equal(byName(checks, "rebuild")?.met, true);
+    assert.equal(byName(checks, "rps")?.met, true);
+    assert.equal(byName(checks, "p50 added")?.met, false);
+  });
+});
