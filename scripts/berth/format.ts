@@ -19,6 +19,8 @@ export interface HostStatusRow {
   host: string;
   status?: AgentStatus;
   error?: string;
+  /** SSH could not connect (exit 255), as opposed to the agent failing on a reachable host. */
+  unreachable?: boolean;
 }
 
 /** The agent prints progress on stderr and one JSON document as its last stdout line. */
@@ -43,7 +45,8 @@ function receiptText(receipt: AgentStatus["lastReceipt"]): string {
 export function formatStatusTable(rows: HostStatusRow[]): string {
   const header = ["HOST", "RELEASE", "DIGEST", "HEALTHY", "CONTAINERS", "LAST DEPLOY"];
   const lines = rows.map((row) => {
-    if (!row.status) return [row.host, "-", "-", "unreachable", "-", row.error ?? ""];
+    if (!row.status)
+      return [row.host, "-", "-", row.unreachable ? "unreachable" : "error", "-", row.error ?? ""];
     const s = row.status;
     const running = s.containers.filter((c) => c.state === "running");
     const byRole = ["web", "worker", "proxy"]

@@ -47,6 +47,9 @@ export const defaultDeps: CliDeps = {
 
 const STACK_HELP = `stack: ${LOCAL_STACK} (the local fleet from npm start) or an AWS stack (a Pulumi.<stack>.yaml)`;
 
+/** ssh's exit code when it could not connect or authenticate (a remote command's own codes pass through). */
+const SSH_CONNECT_FAILED = 255;
+
 function lastLine(text: string): string {
   return text.trim().split("\n").pop() ?? "";
 }
@@ -94,7 +97,11 @@ export function buildProgram(deps: CliDeps, result: { exitCode: number }): Comma
             sshArgv(host, t.access, renderStatusCommand(t.app, t.agentStack)),
           );
           if (r.code !== 0)
-            return { host: host.name, error: lastLine(r.stderr) || `exit code ${r.code}` };
+            return {
+              host: host.name,
+              error: lastLine(r.stderr) || `exit code ${r.code}`,
+              unreachable: r.code === SSH_CONNECT_FAILED,
+            };
           try {
             return { host: host.name, status: parseAgentStatus(r.stdout) };
           } catch (error) {

@@ -2,12 +2,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fleetNames, fleetSettings } from "../fleet/settings";
+import { localReleaseSpec } from "../fleet/spec";
 import { CliError } from "./pulumi";
 import { Endpoint } from "./ssh";
 import { LOCAL_STACK, Target } from "./targets";
 
-/** The app and stack names the local fleet deploys under (its release spec). */
-export const LOCAL_APP = "berth";
+/** The app and stack names the local fleet deploys under: from its own release spec. */
+const LOCAL_SPEC = localReleaseSpec({ app: "", proxy: "" });
 
 function docker(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync("docker", args, { encoding: "utf8" });
@@ -99,8 +100,8 @@ export function localTarget(options: { prefix?: string; stateDir?: string } = {}
   return {
     stack: LOCAL_STACK,
     kind: "local",
-    app: LOCAL_APP,
-    agentStack: LOCAL_STACK,
+    app: LOCAL_SPEC.app,
+    agentStack: LOCAL_SPEC.stack,
     hosts,
     url: `http://127.0.0.1:${settings.lbPort}`,
     access: { identityFile, knownHostsFile, strictHostKeyChecking: "yes" },

@@ -140,6 +140,19 @@ describe("cli: commands and errors", () => {
       assert.match(table[3] ?? "", /^host-3 .*unreachable .*Connection timed out/);
     });
 
+    it("tells a failing agent on a reachable host from an unreachable host", async () => {
+      const { deps, out } = fakeDeps((address) =>
+        address === "10.0.0.2"
+          ? { code: 1, stdout: "", stderr: "berth-agent: FAILED: unexpected error" }
+          : { code: 0, stdout: status(address, true), stderr: "" },
+      );
+      assert.equal(await main(["status", "-s", "prod"], deps), 1);
+      assert.match(
+        out.join("\n"),
+        /\nhost-2 +- +- +error +- +berth-agent: FAILED: unexpected error/,
+      );
+    });
+
     it("exits 0 when every host is healthy, and prints JSON on request", async () => {
       const { deps, out } = fakeDeps((address) => ({
         code: 0,
