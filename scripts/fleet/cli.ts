@@ -10,11 +10,11 @@ import { Fleet, fleetDown, fleetUp, registryLogin } from "./fleet";
 import { buildProjectImages, pushImage } from "./images";
 import { rollout, statusAll } from "./rollout";
 import { renderStatusTable } from "./status-table";
-import { fleetSettings } from "./settings";
+import { REPO_ROOT, fleetSettings } from "./settings";
 import { localReleaseSpec } from "./spec";
 
 function settingsFrom(options: { hosts?: string; port?: string; prefix?: string }) {
-  const file = path.join(process.cwd(), ".berth", "fleet.json");
+  const file = path.join(REPO_ROOT, ".berth", "fleet.json");
   const saved = fs.existsSync(file)
     ? (JSON.parse(fs.readFileSync(file, "utf8")) as { hosts?: number })
     : {};

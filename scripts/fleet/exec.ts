@@ -35,6 +35,8 @@ export function run(
         );
       } else resolve(result);
     });
+    // A program that exits without reading its stdin must not crash us with EPIPE.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }

@@ -172,6 +172,15 @@ export async function installAgent(target: SshTarget): Promise<void> {
     throw new Error(`${target.name}: installing the agent failed: ${result.stderr}`);
 }
 
+/** The SSH targets of a running fleet's hosts (ports are re-read: a restarted host gets a new one). */
+export async function fleetHosts(settings: FleetSettings): Promise<SshTarget[]> {
+  const privateKey = fs.readFileSync(path.join(settings.stateDir, "id_ed25519"), "utf8");
+  const hosts: SshTarget[] = [];
+  for (let i = 1; i <= settings.hostCount; i++)
+    hosts.push(await hostTarget(settings, i, privateKey));
+  return hosts;
+}
+
 /** Brings the fleet up (idempotent): images, key, network, registry, hosts with the agent, LB. */
 export async function fleetUp(settings: FleetSettings, healthPath = "/healthz"): Promise<Fleet> {
   const names = fleetNames(settings.prefix);

@@ -139,10 +139,10 @@ export async function rollout(
 }
 
 /** `berth-agent rollback` on each host in turn (stops at the first failure). */
-export async function rollbackAll(hosts: SshTarget[], app: string, stack: string) {
+export async function rollbackAll(hosts: SshTarget[], app: string, stack: string, quiet = false) {
   const results: HostResult[] = [];
   for (const host of hosts) {
-    const r = await runOnHost(host, renderRollbackCommand(app, stack), "", false);
+    const r = await runOnHost(host, renderRollbackCommand(app, stack), "", quiet);
     results.push(r);
     if (r.exitCode !== 0) break;
   }

@@ -76,7 +76,11 @@ describe("fleet: a bad release changes nothing", () => {
     // The app exits with a config error (78) at start: SHUTDOWN_DRAIN_DELAY_MS must be below the timeout.
     const spec = specFor(image);
     spec.env = { ...spec.env, SHUTDOWN_DRAIN_DELAY_MS: "9000" };
-    const result = await failingRollout(spec, AGENT_EXIT.unhealthy, /crashed .*exit code 78/);
+    const result = await failingRollout(
+      spec,
+      AGENT_EXIT.unhealthy,
+      /crashed \(status \w+, exit code \d+, restarts \d+\) before turning healthy/,
+    );
     assert.match(
       result.results[0]!.summary?.reason ?? "",
       /SHUTDOWN_DRAIN_DELAY_MS/,

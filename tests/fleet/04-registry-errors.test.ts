@@ -3,6 +3,15 @@ import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { registryLogin } from "../../scripts/fleet/fleet";
 import { assertAllOn, ctx, deploy, specFor, statuses } from "./support/fleet";
 
+/** What "nothing changed" means: each host's release and the id and state of every container. */
+async function running() {
+  return (await statuses()).map((s) => ({
+    host: s.host,
+    release: s.release,
+    containers: s.containers.map((c) => `${c.id} ${c.state}`).sort(),
+  }));
+}
+
 describe("fleet: registry errors", () => {
   let current = "";
 
@@ -12,7 +21,7 @@ describe("fleet: registry errors", () => {
   });
 
   it("wrong registry credentials: a clear error, nothing changed", async () => {
-    const before = await statuses();
+    const before = await running();
     const wrong = { ...registryLogin(ctx().fleet), password: "not-the-password" };
     const spec = specFor(current, { env: { ...specFor(current).env, CHANGED: "1" } });
     const result = await deploy(spec, { registry: wrong });
@@ -20,16 +29,16 @@ describe("fleet: registry errors", () => {
     assert.equal(result.results[0]!.exitCode, AGENT_EXIT.registry);
     assert.match(result.error ?? "", /registry login to \S+ as berth failed: .*unauthorized/i);
     assert.doesNotMatch(result.results[0]!.stderr + result.results[0]!.stdout, /not-the-password/);
-    assert.deepEqual(await statuses(), before);
+    assert.deepEqual(await running(), before);
   });
 
   it("a digest that does not exist: a clear error, nothing changed", async () => {
-    const before = await statuses();
+    const before = await running();
     const missing = `${current.split("@")[0]}@sha256:${"0".repeat(64)}`;
     const result = await deploy(specFor(missing));
     assert.equal(result.ok, false);
     assert.equal(result.results[0]!.exitCode, AGENT_EXIT.registry);
     assert.match(result.error ?? "", /pull of \S+@sha256:0{64} failed: .*(not found|unknown)/i);
-    assert.deepEqual(await statuses(), before);
+    assert.deepEqual(await running(), before);
   });
 });

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import type { RegistryLogin, ReleaseSpec } from "../../../infra/src/agent/contract";
 import { docker } from "../../../scripts/fleet/exec";
-import { Fleet, fleetDown, fleetUp, registryLogin } from "../../../scripts/fleet/fleet";
+import { Fleet, fleetDown, fleetHosts, fleetUp, registryLogin } from "../../../scripts/fleet/fleet";
 import { buildProjectImages, deriveImage, pushImage } from "../../../scripts/fleet/images";
 import {
   HostResult,
@@ -54,8 +54,7 @@ after(async function () {
 
 /** Re-reads the hosts' SSH endpoints (a restarted host container gets a new published port). */
 export async function refreshFleet(): Promise<void> {
-  const fleet = await fleetUp(settings);
-  ctx().fleet = fleet;
+  ctx().fleet.hosts = await fleetHosts(settings);
 }
 
 export function ctx(): Context {

@@ -56,7 +56,12 @@ describe("fleet: one deploy at a time per host", () => {
     assert.ok(pid, "the deploy never took the lock");
     await onHost(0, `sudo -n kill -9 ${pid}`);
     await doomed;
-    const again = await sshExec(host, command, stdin);
+    // The next deploy (of the release the other hosts run) is not blocked by the dead one's lock.
+    const again = await sshExec(
+      host,
+      renderDeployCommand(specFor(next)),
+      renderDeployStdin(specFor(next), registryLogin(ctx().fleet)),
+    );
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /taking over a lock left by a process that is gone: pid \d+/);
   });

@@ -16,11 +16,18 @@ describe("fleet: rollback", () => {
   it("serves the previous release from the cached image, without a pull, under load", async () => {
     const current = (await statuses())[0]!.image;
     await assertAllOn(current);
-    const history = await onHost(0, "sudo -n tail -n 5 /var/lib/berth/berth-demo-local/history");
-    assert.ok(history.stdout.trim().split("\n").length >= 2, "no previous release on host-1");
+    // Each host's previous release: the last one in its history that is not the current one.
+    const expected: string[] = [];
+    for (let i = 0; i < hosts().length; i++) {
+      const history = await onHost(i, "sudo -n cat /var/lib/berth/berth-demo-local/history");
+      const releases = history.stdout.trim().split("\n");
+      const previous = releases.reverse().find((r) => r !== releases[0]);
+      assert.ok(previous, `no previous release on host-${i + 1}`);
+      expected.push(previous);
+    }
 
     const { result, load } = await underLoad(lbUrl("/"), () =>
-      rollbackAll(hosts(), "berth-demo", "local"),
+      rollbackAll(hosts(), "berth-demo", "local", true),
     );
     result.forEach(record);
     figure("rollback requests", load);
@@ -38,8 +45,13 @@ describe("fleet: rollback", () => {
       0,
       "requests failed during the rollback",
     );
+    assert.deepEqual(
+      result.map((r) => r.summary?.release),
+      expected,
+    );
     const previous = result[0]!.summary!.image;
     assert.notEqual(previous, current);
+    // Every host ran the same releases in the same order, so they all go back to the same one.
     await assertAllOn(previous);
     assert.deepEqual(await servedDigests(), new Set([previous]));
   });
