@@ -158,6 +158,17 @@ export async function jsonLogs(container: string): Promise<Record<string, unknow
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** How many TCP connections to local `port` are ESTABLISHED in a container (from /proc/net/tcp*). */
+export async function establishedConnections(container: string, port: number): Promise<number> {
+  const table = await docker(["exec", container, "cat", "/proc/net/tcp", "/proc/net/tcp6"]);
+  const local = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
+  // Columns: sl, local_address, rem_address, st (01 = ESTABLISHED), ...
+  return table.split("\n").filter((line) => {
+    const fields = line.trim().split(/\s+/);
+    return `${fields[1] ?? ""} `.endsWith(local) && fields[3] === "01";
+  }).length;
+}
+
 /** Every uid (real, effective, saved, filesystem) of every process in a running container. */
 export async function processUids(container: string): Promise<number[]> {
   const out = await docker([

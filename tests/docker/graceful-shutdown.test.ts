@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { docker, waitForExit } from "../support/docker";
-import { jsonLogs, startStack, Stack, stopStack } from "./fixture";
+import { docker, waitFor, waitForExit } from "../support/docker";
+import { establishedConnections, jsonLogs, startStack, Stack, stopStack } from "./fixture";
 import { request } from "./http";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,10 +23,11 @@ describe("the app's graceful shutdown on SIGTERM", function () {
       response,
       at: Date.now(),
     }));
-    await sleep(500); // the slow request is in the app now
+    await waitFor("the slow request to reach the app", async () =>
+      (await establishedConnections(stack.app, 3000)) > 0 ? true : undefined,
+    );
 
     await docker(["kill", "--signal", "TERM", stack.app]);
-    const signalled = Date.now();
     // Poll /healthz through nginx while the slow request is still in flight.
     const seen: { status: number; at: number }[] = [];
     while (Date.now() - slowStarted < 3500) {
@@ -36,23 +37,18 @@ describe("the app's graceful shutdown on SIGTERM", function () {
     }
     const { response, at: slowFinished } = await slow;
     const exitCode = await waitForExit(stack.app);
-    const exited = Date.now();
 
     assert.equal(response.status, 200, "the in-flight request finished normally");
     assert.deepEqual(response.json(), { sleptMs: 4000 });
     const statuses = seen.map((entry) => entry.status);
-    assert.equal(statuses[0], 503, `first /healthz after SIGTERM: ${statuses.join(",")}`);
+    // 200 until the signal is handled (docker kill returns before that), then 503 (draining, still
+    // accepting), then 502 (nginx can no longer connect): never back to ready, never 502 before 503.
+    assert.match(statuses.join(","), /^(200,)*(503,)+(502,)*502$/);
     const firstRefused = statuses.indexOf(502);
-    assert.ok(
-      firstRefused > 0,
-      `after the drain delay nginx cannot connect: ${statuses.join(",")}`,
-    );
-    assert.ok(statuses.slice(0, firstRefused).every((status) => status === 503));
-    assert.ok(statuses.slice(firstRefused).every((status) => status === 502));
     assert.ok(seen[firstRefused]!.at < slowFinished, "stopped accepting while the request ran");
 
+    // 0, not 1: it finished before its own SHUTDOWN_TIMEOUT_MS cut-off (and docker's SIGKILL, 137).
     assert.equal(exitCode, 0);
-    assert.ok(exited - signalled < 10_000, `exited ${exited - signalled} ms after SIGTERM`);
     const messages = (await jsonLogs(stack.app)).map((line) => line.msg);
     assert.deepEqual(
       messages.filter((msg) => msg !== "request"),
@@ -74,7 +70,9 @@ describe("the app's graceful shutdown on SIGTERM", function () {
       env: { SHUTDOWN_DRAIN_DELAY_MS: "0", SHUTDOWN_TIMEOUT_MS: "1500" },
     });
     const slow = request(`${stack.url}/slow?ms=20000`, { timeoutMs: 30_000 });
-    await sleep(500);
+    await waitFor("the slow request to reach the app", async () =>
+      (await establishedConnections(stack.app, 3000)) > 0 ? true : undefined,
+    );
     const signalled = Date.now();
     await docker(["kill", "--signal", "TERM", stack.app]);
     const exitCode = await waitForExit(stack.app);
@@ -82,7 +80,7 @@ describe("the app's graceful shutdown on SIGTERM", function () {
     const response = await slow;
 
     assert.equal(exitCode, 1);
-    assert.ok(tookMs >= 1400 && tookMs < 5000, `exited ${tookMs} ms after SIGTERM`);
+    assert.ok(tookMs >= 1400, `waited for SHUTDOWN_TIMEOUT_MS, exited ${tookMs} ms after SIGTERM`);
     assert.equal(response.status, 502, "nginx reports the cut request");
     const logs = await jsonLogs(stack.app);
     assert.ok(

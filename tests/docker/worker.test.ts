@@ -120,12 +120,10 @@ describe("the worker process (same image, `node dist/worker.js`)", function () {
     assert.ok(uids.length >= 4 && uids.every((uid) => uid === 1000), `uids ${uids}`);
   });
 
-  it("stops cleanly on SIGTERM: exit 0, well within the stop timeout, a final heartbeat", async function () {
-    const started = Date.now();
+  it("stops cleanly on SIGTERM: exit 0, before the stop timeout, a final heartbeat", async function () {
     await docker(["stop", "--time", "10", name]);
-    const tookMs = Date.now() - started;
+    // 0: it exited by itself (docker's SIGKILL after the stop timeout would make it 137).
     assert.equal(await waitForExit(name), 0);
-    assert.ok(tookMs < 5000, `stopped in ${tookMs} ms`);
 
     await docker(["cp", `${name}:${QUEUE}/heartbeat.json`, scratch]);
     const beat = JSON.parse(readFileSync(path.join(scratch, "heartbeat.json"), "utf8")) as Record<
