@@ -31,11 +31,14 @@ export function ruleConfig<Shape extends z.ZodRawShape>(
   return {
     configSchema,
     read(source) {
-      const parsed = schema.safeParse(source.getConfig<object>());
+      const input = source.getConfig<object>();
+      const parsed = schema.safeParse(input);
       if (parsed.success) return parsed.data;
       const problems = parsed.error.issues.map((issue) => {
         const key = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-        return `${policyName}.${key}: ${issue.message}`;
+        const value = valueAt(input, issue.path);
+        const got = value === undefined ? "" : ` (got ${JSON.stringify(value)})`;
+        return `${policyName}.${key}: ${issue.message}${got}`;
       });
       throw new Error(
         `invalid policy config for "${policyName}": ${problems.join("; ")}. ` +
@@ -44,4 +47,13 @@ export function ruleConfig<Shape extends z.ZodRawShape>(
       );
     },
   };
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -12,7 +12,10 @@ export const imdsv2Required: ResourceValidationPolicy = {
     "(Security Hub FSBP EC2.8; EC2.170 for launch templates).",
   enforcementLevel: "mandatory",
   severity: "high",
-  framework: fsbp("EC2.8", "EC2 instances should use Instance Metadata Service Version 2 (IMDSv2)"),
+  framework: fsbp(
+    "EC2.8, EC2.170",
+    "EC2 instances (EC2.8) and launch templates (EC2.170) should use IMDSv2",
+  ),
   remediationSteps: 'Set metadataOptions: { httpTokens: "required" }.',
   validateResource: [
     validateResourceOfType(aws.ec2.Instance, (instance, _args, reportViolation) => {

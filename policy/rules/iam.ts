@@ -49,8 +49,8 @@ export const iamNoWildcardActions: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   framework: fsbp(
-    "IAM.21",
-    "IAM customer managed policies that you create should not allow wildcard actions for services",
+    "IAM.1, IAM.21",
+    'IAM policies should not allow full "*" administrative privileges (IAM.1) or wildcard actions for services (IAM.21)',
   ),
   remediationSteps: "Replace wildcard actions with the specific actions required.",
   validateResource: [

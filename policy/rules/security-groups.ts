@@ -108,8 +108,8 @@ export const worldIngressWebPortsOnly: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "high",
   framework: fsbp(
-    "EC2.18",
-    "Security groups should only allow unrestricted incoming traffic for authorized ports",
+    "EC2.18, EC2.19",
+    "Security groups should only allow unrestricted incoming traffic for authorized ports (EC2.18) and not allow unrestricted access to ports with high risk (EC2.19)",
   ),
   configSchema: publicPortsConfig.configSchema,
   remediationSteps:

@@ -1,20 +1,31 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { policies } from "../../policy/testing";
 import { ProgramRun, runProgram } from "../support/pulumi/runProgram";
 import { ACCEPTED_ADVISORIES } from "./accepted-advisories";
-import { runPack, Violation } from "./support/harness";
+import { RuleConfigEntry, runPack, Violation } from "./support/harness";
 import { policyViewOf } from "./support/program";
 
 function describeViolation(v: Violation): string {
   return `  [${v.enforcementLevel}] ${v.policy} on ${v.urn?.split("::").pop() ?? "(stack)"}: ${v.message}`;
 }
 
-async function checkStack(stack: string, configOverrides?: Record<string, unknown>) {
+async function checkStack(
+  stack: string,
+  configOverrides?: Record<string, unknown>,
+  policyConfig: Record<string, RuleConfigEntry> = {},
+) {
   const run: ProgramRun = await runProgram(
     configOverrides ? { stack, configOverrides } : { stack },
   );
-  return { run, pack: await runPack(policies, policyViewOf(run)) };
+  return { run, pack: await runPack(policies, policyViewOf(run), policyConfig) };
 }
+
+/** The example --policy-pack-config file users start from. */
+const EXAMPLE_CONFIG = JSON.parse(
+  readFileSync(path.resolve(__dirname, "..", "..", "policy", "config.example.json"), "utf8"),
+) as Record<string, RuleConfigEntry>;
 
 describe("the pack on the berth program (mocked, each stack's real config)", function () {
   this.timeout(300_000);
@@ -34,6 +45,19 @@ describe("the pack on the berth program (mocked, each stack's real config)", fun
       assert.deepEqual(mandatory.map(describeViolation), [], "mandatory violations");
       const triggered = [...new Set(advisories.map((v) => v.policy))].sort();
       assert.deepEqual(triggered, Object.keys(ACCEPTED_ADVISORIES[stack] ?? {}).sort());
+    });
+  }
+
+  for (const stack of Object.keys(ACCEPTED_ADVISORIES)) {
+    it(`${stack} with policy/config.example.json: still no mandatory violation`, async () => {
+      const { pack } = await checkStack(stack, undefined, EXAMPLE_CONFIG);
+      const mandatory = pack.violations.filter((v) => v.enforcementLevel === "mandatory");
+      assert.deepEqual(mandatory.map(describeViolation), []);
+      const advisories = new Set(pack.violations.map((v) => v.policy));
+      const unexpected = [...advisories].filter(
+        (name) => !(name in (ACCEPTED_ADVISORIES[stack] ?? {})),
+      );
+      assert.deepEqual(unexpected, [], "advisories beyond the accepted ones");
     });
   }
 

@@ -127,15 +127,39 @@ export interface RuleRun {
   notApplicableReasons: string[];
 }
 
-function configGetter(config: object | undefined): <T extends object>() => T {
-  return <T extends object>() => ({ ...(config ?? {}) }) as T;
+/** One rule's entry in a --policy-pack-config file: a level, or an object with optional level. */
+export type RuleConfigEntry = EnforcementLevel | Record<string, unknown>;
+
+function normalise(entry: RuleConfigEntry | object | undefined): Record<string, unknown> {
+  if (entry === undefined) return {};
+  return typeof entry === "string"
+    ? { enforcementLevel: entry }
+    : (entry as Record<string, unknown>);
+}
+
+/** Like the analyzer: a rule's config without the enforcementLevel key. */
+function configGetter(config: RuleConfigEntry | object | undefined): <T extends object>() => T {
+  return <T extends object>() => {
+    const properties = { ...normalise(config) };
+    delete properties.enforcementLevel;
+    return properties as T;
+  };
+}
+
+/** The level a rule reports at: the config's override, else the rule's own, else advisory. */
+function levelOf(
+  policy: AnyPolicy,
+  config: RuleConfigEntry | object | undefined,
+): EnforcementLevel {
+  const override = normalise(config).enforcementLevel;
+  return typeof override === "string" ? (override as EnforcementLevel) : enforcementOf(policy);
 }
 
 /** Runs a resource policy on one resource. */
 export async function runResourcePolicy(
   policy: ResourceValidationPolicy,
   resource: FakeResource,
-  config?: object,
+  config?: RuleConfigEntry | object,
 ): Promise<RuleRun> {
   const run: RuleRun = { violations: [], applied: false, notApplicableReasons: [] };
   const validations = Array.isArray(policy.validateResource)
@@ -164,7 +188,7 @@ export async function runResourcePolicy(
       await validate(args, (message) =>
         run.violations.push({
           policy: policy.name,
-          enforcementLevel: enforcementOf(policy),
+          enforcementLevel: levelOf(policy, config),
           message,
           urn: resource.urn,
         }),
@@ -219,7 +243,7 @@ export function toPolicyResources(resources: FakeResource[]): PolicyResource[] {
 export async function runStackPolicy(
   policy: StackValidationPolicy,
   resources: FakeResource[],
-  config?: object,
+  config?: RuleConfigEntry | object,
 ): Promise<RuleRun> {
   const run: RuleRun = { violations: [], applied: false, notApplicableReasons: [] };
   const args: StackValidationArgs = {
@@ -232,7 +256,7 @@ export async function runStackPolicy(
     await policy.validateStack(args, (message, urn) => {
       const violation: Violation = {
         policy: policy.name,
-        enforcementLevel: enforcementOf(policy),
+        enforcementLevel: levelOf(policy, config),
         message,
       };
       if (urn) violation.urn = urn;
@@ -253,7 +277,7 @@ export async function runStackPolicy(
 export async function runPolicy(
   policy: AnyPolicy,
   resources: FakeResource[],
-  config?: object,
+  config?: RuleConfigEntry | object,
 ): Promise<RuleRun> {
   if (isStackPolicy(policy)) return runStackPolicy(policy, resources, config);
   const total: RuleRun = { violations: [], applied: false, notApplicableReasons: [] };
@@ -282,10 +306,11 @@ export interface PackRun {
 export async function runPack(
   policies: AnyPolicy[],
   view: StackView,
-  config: Record<string, object> = {},
+  config: Record<string, RuleConfigEntry> = {},
 ): Promise<PackRun> {
   const result: PackRun = { violations: [], applied: [] };
   for (const policy of policies) {
+    if (levelOf(policy, config[policy.name]) === "disabled") continue;
     const resources = isStackPolicy(policy) ? view.outputs : view.inputs;
     const run = await runPolicy(policy, resources, config[policy.name]);
     result.violations.push(...run.violations);
