@@ -79,6 +79,7 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
   });
 
   it("is shellcheck-clean", function () {
+    this.timeout(30000);
     const r = spawnSync("shellcheck", [AGENT], { encoding: "utf8" });
     if (r.error) this.skip();
     assert.equal(r.status, 0, r.stdout);

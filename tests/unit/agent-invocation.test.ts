@@ -1,0 +1,97 @@
+import * as assert from "node:assert/strict";
+import { ReleaseSpec } from "../../infra/src/agent/contract";
+import {
+  assertValidSpec,
+  canonicalJson,
+  configHash,
+  digest12,
+  renderDeployCommand,
+  renderDeployStdin,
+  renderRollbackCommand,
+  renderStatusCommand,
+  shellQuote,
+} from "../../infra/src/agent/invocation";
+
+const spec = (overrides: Partial<ReleaseSpec> = {}): ReleaseSpec => ({
+  app: "shop",
+  stack: "prod",
+  image: `registry.local:5000/shop@sha256:${"a".repeat(64)}`,
+  proxyImage: `registry.local:5000/nginx@sha256:${"b".repeat(64)}`,
+  web: { command: null, port: 3000, healthPath: "/healthz" },
+  worker: { command: ["node", "dist/worker.js"], count: 1 },
+  releaseCommand: ["node", "migrate.js"],
+  env: { DATABASE_URL: "postgres://u:p4ss@db/shop", QUOTE: "it's" },
+  timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
+  keepReleases: 3,
+  ...overrides,
+});
+
+describe("the agent invocation (what the Pulumi program and the fleet send to a host)", () => {
+  it("quotes any word into one literal shell argument", () => {
+    assert.equal(shellQuote("plain-word_1.2:3@x"), "plain-word_1.2:3@x");
+    assert.equal(shellQuote("two words"), "'two words'");
+    assert.equal(shellQuote("it's"), `'it'\\''s'`);
+    assert.equal(shellQuote("$(rm -rf /)"), "'$(rm -rf /)'");
+  });
+
+  it("hashes the spec independently of key order, and any change gives a new hash", () => {
+    const a = spec();
+    const reordered = JSON.parse(
+      JSON.stringify({ ...a, env: { QUOTE: "it's", DATABASE_URL: a.env.DATABASE_URL } }),
+    );
+    assert.equal(canonicalJson(a), canonicalJson(reordered));
+    assert.equal(configHash(a), configHash(reordered));
+    assert.match(configHash(a), /^[0-9a-f]{64}$/);
+    assert.notEqual(configHash(spec({ env: { ...a.env, QUOTE: "changed" } })), configHash(a));
+    assert.notEqual(configHash(spec({ keepReleases: 4 })), configHash(a));
+  });
+
+  it("keeps secrets off the command line and puts them on stdin", () => {
+    const command = renderDeployCommand(spec());
+    assert.ok(!command.includes("p4ss"));
+    assert.ok(!command.includes("DATABASE_URL"));
+    const stdin = renderDeployStdin(spec(), {
+      server: "registry.local:5000",
+      method: "password",
+      username: "u",
+      password: "registry-secret",
+    });
+    assert.ok(!command.includes("registry-secret"));
+    assert.ok(stdin.endsWith("\n"));
+    assert.equal(stdin.trim().split("\n").length, 1, "one JSON line");
+    const parsed = JSON.parse(stdin);
+    assert.equal(parsed.spec.env.DATABASE_URL, "postgres://u:p4ss@db/shop");
+    assert.equal(parsed.registry.password, "registry-secret");
+  });
+
+  it("names the digest's first 12 hex digits and rejects a tag", () => {
+    assert.equal(digest12(spec().image), "aaaaaaaaaaaa");
+    assert.throws(
+      () => digest12("registry.local/shop:latest"),
+      /not an image reference by digest: "registry.local\/shop:latest"/,
+    );
+  });
+
+  it("rejects an invalid spec before anything reaches a host, naming every problem", () => {
+    assert.throws(
+      () => assertValidSpec(spec({ app: "Shop", image: "shop:latest", env: { "BAD-NAME": "x" } })),
+      /app "Shop" .*; image "shop:latest" must be repo@sha256:<64 hex>; env name "BAD-NAME"/,
+    );
+    assert.throws(
+      () =>
+        renderDeployCommand(spec({ web: { command: null, port: 3000, healthPath: "healthz" } })),
+      /healthPath/,
+    );
+  });
+
+  it("renders rollback and status with identity only", () => {
+    assert.equal(
+      renderRollbackCommand("shop", "prod"),
+      "sudo -n /usr/local/bin/berth-agent rollback --app shop --stack prod",
+    );
+    assert.equal(
+      renderStatusCommand("shop", "prod", "/opt/agent"),
+      "sudo -n /opt/agent status --app shop --stack prod",
+    );
+  });
+});
