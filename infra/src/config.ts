@@ -200,6 +200,15 @@ const rawSchema = z.strictObject({
       { error: "must be a map (certificateArn, deletionProtection, idleTimeoutSeconds)" },
     )
     .default({ deletionProtection: false, idleTimeoutSeconds: 60 }),
+  "berth:logs": z
+    .strictObject(
+      {
+        enabled: z.boolean({ error: "must be true or false" }),
+        retentionDays: wholeNumber(1, 3650).default(90),
+      },
+      { error: "must be a map (enabled, retentionDays)" },
+    )
+    .default({ enabled: false, retentionDays: 90 }),
   "berth:image": z
     .strictObject(
       { keepImages: wholeNumber(1, 1000).default(30) },
@@ -241,6 +250,8 @@ export interface StackConfig {
   /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
   secretEnv: Record<string, string>;
   loadBalancer: RawConfig["berth:loadBalancer"];
+  /** ALB access logs and VPC flow logs to an S3 bucket the stack owns. */
+  logs: RawConfig["berth:logs"];
   image: RawConfig["berth:image"];
   tags: Record<string, string>;
 }
@@ -391,6 +402,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     env,
     secretEnv,
     loadBalancer: c["berth:loadBalancer"],
+    logs: c["berth:logs"],
     image: c["berth:image"],
     tags: c["berth:tags"],
   };

@@ -12,4 +12,5 @@ export const proxyDigest = stack.proxyDigest;
 export const hosts = stack.hosts;
 export const bastion = stack.bastion;
 export const sshUser = stack.sshUser;
+export const logBucket = stack.logBucket;
 export const releases = stack.releases;

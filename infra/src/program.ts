@@ -9,6 +9,7 @@ import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
+import { LogArchive } from "./components/logArchive";
 import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./components/userData";
@@ -25,6 +26,8 @@ export interface StackOutputs {
   hosts: pulumi.Output<unknown>[];
   /** The bastion's public IP, or null. */
   bastion: pulumi.Output<string> | null;
+  /** The bucket holding ALB access logs and VPC flow logs, or null. */
+  logBucket: pulumi.Output<string> | null;
   /** The SSH user on hosts and bastion. */
   sshUser: string;
   /** Per host name: the agent's summary of the release it ran (outcome, image, config hash, timings). */
@@ -110,6 +113,14 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         })
       : undefined;
 
+  const logs = config.logs.enabled
+    ? new LogArchive(`${config.app}-logs`, {
+        ...base,
+        retentionDays: config.logs.retentionDays,
+        vpcId: network.vpcId,
+      })
+    : undefined;
+
   const loadBalancer = new LoadBalancer(`${config.app}-lb`, {
     ...base,
     vpcId: network.vpcId,
@@ -119,6 +130,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     certificateArn: config.loadBalancer.certificateArn,
     deletionProtection: config.loadBalancer.deletionProtection,
     idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
+    accessLogs: logs ? { bucket: logs.bucketName, ready: logs.ready } : undefined,
     instanceIds: hosts.hosts.map((h) => h.instance.id),
   });
 
@@ -162,6 +174,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         })),
     ),
     bastion: bastion?.publicIp ?? null,
+    logBucket: logs?.bucketName ?? null,
     sshUser: SSH_USER,
     releases: release.summaries,
   };

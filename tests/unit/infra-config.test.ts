@@ -173,6 +173,11 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
     'berth:hosts must be a map (count, instanceType, rootVolumeGiB, ami) (got "2")',
   ],
   [
+    "a log retention of zero days",
+    (r) => (r["berth:logs"] = { enabled: true, retentionDays: 0 }),
+    "berth:logs.retentionDays must be a whole number from 1 to 3650 (got 0)",
+  ],
+  [
     "a tag in AWS's reserved namespace",
     (r) => (r["berth:tags"] = { "aws:team": "x" }),
     'berth:tags.aws:team has a bad name: it must be a tag key of 1-128 characters, not starting with aws: (got "aws:team")',
@@ -207,6 +212,7 @@ describe("infra config: the stack config schema", () => {
     );
     assert.equal(config.loadBalancer.deletionProtection, true);
     assert.equal(config.bastion.enabled, true);
+    assert.deepEqual(config.logs, { enabled: true, retentionDays: 90 });
   });
 
   it("the two stacks differ where they should", () => {

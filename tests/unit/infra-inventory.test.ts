@@ -48,9 +48,10 @@ describe("infra inventory: what each stack creates, how many, where", () => {
     });
   });
 
-  it("prod: two private hosts, a NAT gateway per zone, S3 endpoint, bastion, HTTPS", () => {
+  it("prod: two private hosts, a NAT gateway per zone, S3 endpoint, bastion, HTTPS, a log bucket", () => {
     assert.deepEqual(inventory(prod), {
       "aws:ec2/eip:Eip": 2,
+      "aws:ec2/flowLog:FlowLog": 1,
       "aws:ec2/instance:Instance": 3,
       "aws:ec2/internetGateway:InternetGateway": 1,
       "aws:ec2/keyPair:KeyPair": 1,
@@ -70,12 +71,19 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
       "aws:lb/targetGroupAttachment:TargetGroupAttachment": 2,
+      "aws:s3/bucket:Bucket": 1,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+      "aws:s3/bucketPolicy:BucketPolicy": 1,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 3,
       "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 6,
       "berth:bastion:Bastion": 1,
       "berth:hosts:Hosts": 1,
       "berth:image:ContainerImage": 2,
       "berth:lb:LoadBalancer": 1,
+      "berth:logs:LogArchive": 1,
       "berth:network:Network": 1,
       "berth:release:Release": 1,
       "command:remote:Command": 4,

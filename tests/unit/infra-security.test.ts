@@ -271,6 +271,75 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     }
   });
 
+  it("keeps prod's ALB access logs and VPC flow logs in a private, encrypted, TLS-only bucket", () => {
+    const bucket = prod.ofType("aws:s3/bucket:Bucket")[0]!;
+    const forBucket = (type: string) => {
+      const [r] = prod.ofType(type).filter((x) => x.inputs.bucket === bucket.id);
+      assert.ok(r, `${type} for the log bucket`);
+      return r.inputs;
+    };
+    assert.deepEqual(forBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    assert.deepEqual(forBucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule, {
+      objectOwnership: "BucketOwnerEnforced",
+    });
+    assert.deepEqual(
+      forBucket(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      ).rules,
+      [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    );
+    const retention = forBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+      .rules as { expiration: { days: number } }[];
+    assert.equal(retention[0]?.expiration.days, 90);
+    const policy = JSON.parse(String(forBucket("aws:s3/bucketPolicy:BucketPolicy").policy)) as {
+      Statement: { Sid: string; Effect: string; Principal: unknown; Resource: unknown }[];
+    };
+    const bySid = Object.fromEntries(policy.Statement.map((st) => [st.Sid, st]));
+    assert.deepEqual(Object.keys(bySid).sort(), [
+      "AlbAccessLogsDeliveryService",
+      "AlbAccessLogsRegionalAccount",
+      "DenyInsecureTransport",
+      "FlowLogsAclCheck",
+      "FlowLogsWrite",
+    ]);
+    assert.equal(bySid.DenyInsecureTransport?.Effect, "Deny");
+    assert.deepEqual(bySid.AlbAccessLogsRegionalAccount?.Principal, {
+      AWS: "arn:aws:iam::156460612806:root",
+    });
+    assert.equal(
+      bySid.AlbAccessLogsRegionalAccount?.Resource,
+      `${String(bucket.state.arn)}/alb/AWSLogs/123456789012/*`,
+    );
+    assert.ok(
+      !policy.Statement.some((st) => st.Effect === "Allow" && st.Principal === "*"),
+      "nothing public",
+    );
+
+    const alb = prod.ofType("aws:lb/loadBalancer:LoadBalancer")[0]!;
+    assert.deepEqual(alb.inputs.accessLogs, {
+      bucket: bucket.state.bucket,
+      prefix: "alb",
+      enabled: true,
+    });
+    const policyResource = prod.ofType("aws:s3/bucketPolicy:BucketPolicy")[0]!;
+    assert.ok(alb.dependencies.includes(policyResource.urn), "the ALB waits for the bucket policy");
+    const flow = prod.ofType("aws:ec2/flowLog:FlowLog")[0]!;
+    assert.equal(flow.inputs.vpcId, prod.ofType("aws:ec2/vpc:Vpc")[0]!.id);
+    assert.equal(flow.inputs.trafficType, "ALL");
+    assert.equal(flow.inputs.logDestination, `${String(bucket.state.arn)}/vpc-flow`);
+    assert.equal(staging.ofType("aws:s3/bucket:Bucket").length, 0, "staging keeps no logs");
+    assert.equal(
+      staging.ofType("aws:lb/loadBalancer:LoadBalancer")[0]!.inputs.accessLogs,
+      undefined,
+    );
+  });
+
   it("tags every taggable resource with app, stack and the stack's own tags", () => {
     for (const run of [staging, prod]) {
       for (const r of run.resources.filter((x) => x.inputs.tags !== undefined)) {

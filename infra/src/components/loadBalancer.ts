@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tagsFor } from "../naming";
+import { ALB_LOG_PREFIX } from "./logArchive";
 import { HOST_HTTP_PORT } from "./network";
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. */
@@ -49,6 +50,8 @@ export interface LoadBalancerArgs {
   /** Refuse deletion of the ALB (prod). */
   deletionProtection: boolean;
   idleTimeoutSeconds: number;
+  /** Write access logs to this bucket (under alb/); `ready` is what must exist before. */
+  accessLogs?: { bucket: pulumi.Input<string>; ready: pulumi.Resource[] };
   /** The instances to put behind it. */
   instanceIds: pulumi.Input<string>[];
 }
@@ -76,9 +79,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
         desyncMitigationMode: "defensive",
         enableDeletionProtection: args.deletionProtection,
         idleTimeout: args.idleTimeoutSeconds,
+        accessLogs: args.accessLogs
+          ? { bucket: args.accessLogs.bucket, prefix: ALB_LOG_PREFIX, enabled: true }
+          : undefined,
         tags: tags("alb"),
       },
-      parent,
+      { parent: this, dependsOn: args.accessLogs?.ready ?? [] },
     );
     const targets = new aws.lb.TargetGroup(
       `${args.app}-web`,

@@ -78,10 +78,24 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           expiresAt: "2026-11-26T23:00:00Z",
         };
       }
-      default:
-        throw new Error(
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+          id: MOCK_ACCOUNT_ID,
+          accountId: MOCK_ACCOUNT_ID,
+          arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/berth-deploy/ci`,
+          userId: "AROAEXAMPLEID:ci",
+        };
+      case "aws:elb/getServiceAccount:getServiceAccount":
+        // The regional ELB account of eu-west-1 (every older region has its own).
+        return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
+      default: {
+        const error = new Error(
           `no mock for invoke ${args.token}: add one to tests/support/pulumi/mocks.ts`,
         );
+        // The SDK reports a failed invoke by the gRPC error's `details` only.
+        Object.assign(error, { details: error.message });
+        throw error;
+      }
     }
   }
 
@@ -163,6 +177,17 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           instanceState: "running",
         });
       }
+      case "aws:s3/bucket:Bucket": {
+        const bucket = autoName(args.name);
+        return withState(bucket, {
+          bucket,
+          arn: `arn:aws:s3:::${bucket}`,
+          bucketDomainName: `${bucket}.s3.amazonaws.com`,
+          region: this.region,
+        });
+      }
+      case "aws:ec2/flowLog:FlowLog":
+        return withState(`fl-${hex(17)}`, { arn: arn("ec2", `vpc-flow-log/fl-${hex(17)}`) });
       case "aws:ecr/repository:Repository": {
         const name = String(plain.name ?? autoName(args.name));
         return withState(name, {
