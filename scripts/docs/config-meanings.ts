@@ -1,0 +1,59 @@
+/**
+ * What each stack config key is for, in one line. The reference table's other columns (required,
+ * default, allowed values) are read from the zod schema itself; a key's `.describe()` text, when
+ * the schema has one, wins over this list. The generator fails on a schema key missing here and
+ * on an entry here that the schema no longer has, so the two cannot drift apart silently.
+ */
+export const CONFIG_MEANINGS: Record<string, string> = {
+  "aws:region": "AWS region of every resource.",
+  "berth:app":
+    "App name: prefixes resource names, container labels and the hosts' state directory.",
+  "berth:network.vpcCidr": "Address block of the stack's VPC.",
+  "berth:network.availabilityZones":
+    "Zones the ALB, subnets and hosts spread over (hosts round-robin).",
+  "berth:network.hostSubnets":
+    "`private`: hosts without public IPs behind NAT/endpoints (prod); `public`: hosts in public subnets with tight security groups (cheap staging).",
+  "berth:network.egress":
+    "How private hosts reach ECR and the internet: one NAT gateway, one per zone, or VPC endpoints only.",
+  "berth:network.trustedProxyCidr":
+    "Addresses nginx trusts for X-Forwarded-For (default: the VPC).",
+  "berth:hosts.count": "Number of EC2 app hosts.",
+  "berth:hosts.instanceType":
+    "EC2 instance type of the hosts (its architecture picks the AMI and image platform).",
+  "berth:hosts.rootVolumeGiB": "Size of each host's encrypted gp3 root volume.",
+  "berth:hosts.ami": "Pin an AMI instead of the latest Amazon Linux 2023 from SSM.",
+  "berth:ssh.allowedCidrs":
+    "Who may reach SSH (hosts, or the bastion when there is one); never 0.0.0.0/0.",
+  "berth:ssh.publicKey": "Public half of the deploy key, installed on hosts and bastion.",
+  "berth:sshPrivateKey": "Private half of the deploy key (a secret) used by the release over SSH.",
+  "berth:bastion.enabled": "Create a bastion host for SSH into private hosts.",
+  "berth:bastion.instanceType": "Instance type of the bastion.",
+  "berth:web.port": "Port the app listens on inside its container.",
+  "berth:web.healthPath":
+    "Path that answers 200 when ready and 503 while draining (ALB and agent health checks).",
+  "berth:web.command": "Command override for the web process (null: the image's CMD).",
+  "berth:worker.command": "Command of the background worker process.",
+  "berth:worker.count": "Worker containers per host (0: none).",
+  "berth:release.command": "Run once per rollout before any switch, e.g. migrations (null: none).",
+  "berth:release.digest": "Deploy this app image instead of building one (promotion, rollback).",
+  "berth:release.proxyDigest": "Deploy this nginx image; set together with release.digest.",
+  "berth:release.batchSize":
+    "Hosts released at once; the next batch starts when this one is healthy.",
+  "berth:release.healthSeconds": "How long a new web container may take to turn healthy.",
+  "berth:release.drainSeconds":
+    "How long the old web container keeps finishing requests after the switch.",
+  "berth:release.stopSeconds": "SIGTERM-to-SIGKILL grace for every container the agent stops.",
+  "berth:release.keepReleases": "Releases kept on each host for instant rollback.",
+  "berth:env": "The app's plain environment variables.",
+  "berth:secretEnv":
+    "The app's secret environment variables (set with pulumi config set --secret --path).",
+  "berth:loadBalancer.certificateArn":
+    "ACM certificate: adds the HTTPS listener and the HTTP-to-HTTPS redirect.",
+  "berth:loadBalancer.deletionProtection": "Protect the ALB from deletion (prod).",
+  "berth:loadBalancer.idleTimeoutSeconds": "ALB idle timeout; keep it below nginx's keep-alive.",
+  "berth:logs.enabled":
+    "Keep ALB access logs and VPC flow logs in an encrypted S3 bucket the stack creates.",
+  "berth:logs.retentionDays": "Days the log bucket keeps each object.",
+  "berth:image.keepImages": "Images the ECR lifecycle rule keeps per repository.",
+  "berth:tags": "Tags on every resource (cost allocation, ownership).",
+};
