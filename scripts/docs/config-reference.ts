@@ -187,17 +187,25 @@ export function generateConfigReference(modulePath?: string): string {
   return renderConfigReference(configReferenceRows(loadStackConfigSchema(modulePath)));
 }
 
-if (require.main === module) {
-  const text = generateConfigReference();
+function cli(): number {
+  let text: string;
+  try {
+    text = generateConfigReference();
+  } catch (error) {
+    process.stderr.write(`docs:config: ${(error as Error).message}\n`);
+    return 1;
+  }
   if (process.argv.includes("--check")) {
-    const current = readFileSync(REFERENCE_FILE, "utf8");
-    if (current !== text) {
+    if (readFileSync(REFERENCE_FILE, "utf8") !== text) {
       process.stderr.write("docs/config-reference.md is out of date: run npm run docs:config\n");
-      process.exit(1);
+      return 1;
     }
     process.stdout.write("docs/config-reference.md matches the schema\n");
-  } else {
-    writeFileSync(REFERENCE_FILE, text);
-    process.stdout.write(`wrote ${REFERENCE_FILE}\n`);
+    return 0;
   }
+  writeFileSync(REFERENCE_FILE, text);
+  process.stdout.write(`wrote ${REFERENCE_FILE}\n`);
+  return 0;
 }
+
+if (require.main === module) process.exit(cli());
