@@ -26,6 +26,7 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SSH_PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S.*)?$/;
+const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
 const PRIVATE_KEY =
   /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z]+ )?PRIVATE KEY-----\n?$/;
 const IMAGE_BY_DIGEST = /^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
@@ -114,8 +115,19 @@ const rawSchema = z.strictObject({
         SSH_PUBLIC_KEY,
         'must be an OpenSSH public key line ("ssh-ed25519 AAAA...")',
       ),
+      /**
+       * Host keys to pin, once known (cloud-init prints them to the console:
+       * aws ec2 get-console-output --latest --instance-id ID). Unknown before first boot.
+       */
+      hostKeys: z
+        .record(
+          matching(/^(host-[1-9]\d*|bastion)$/, "must be host-1, host-2, ... or bastion"),
+          matching(SSH_HOST_KEY, 'must be a host public key line ("ssh-ed25519 AAAA...")'),
+          { error: "must be a map of host-N or bastion: host public key" },
+        )
+        .default({}),
     },
-    { error: "must be a map (allowedCidrs, publicKey)" },
+    { error: "must be a map (allowedCidrs, publicKey, hostKeys)" },
   ),
   "berth:sshPrivateKey": matching(
     PRIVATE_KEY,
@@ -358,6 +370,17 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     problems.push(
       `berth:bastion.enabled needs berth:network.hostSubnets private: hosts in public subnets are reached directly (got true)`,
     );
+  for (const name of Object.keys(c["berth:ssh"].hostKeys)) {
+    const index = /^host-(\d+)$/.exec(name)?.[1];
+    if (index !== undefined && Number(index) > hosts.count)
+      problems.push(
+        `berth:ssh.hostKeys.${name} names no host: berth:hosts.count is ${hosts.count} (got a key for ${name})`,
+      );
+    if (name === "bastion" && !bastion.enabled)
+      problems.push(
+        `berth:ssh.hostKeys.bastion needs berth:bastion.enabled (got a key for bastion)`,
+      );
+  }
   const release = c["berth:release"];
   if (release.batchSize > hosts.count)
     problems.push(

@@ -148,6 +148,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     targets: hosts.hosts.map((h) => ({
       name: h.name,
       address: config.network.hostSubnets === "public" ? h.instance.publicIp : h.instance.privateIp,
+      hostKey: config.ssh.hostKeys[h.name],
       dependsOn: [h.instance],
     })),
     batchSize: config.release.batchSize,
@@ -156,6 +157,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     agent,
     privateKey: sshPrivateKey,
     bastionAddress: bastion?.publicIp,
+    bastionHostKey: config.ssh.hostKeys.bastion,
   });
 
   return {

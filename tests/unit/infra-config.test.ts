@@ -173,6 +173,20 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
     'berth:hosts must be a map (count, instanceType, rootVolumeGiB, ami) (got "2")',
   ],
   [
+    "a pinned host key for a host that does not exist",
+    (r) =>
+      (r["berth:ssh"].hostKeys = {
+        "host-3":
+          "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHrrZcdFXJiaG2SYy6ArkYMDqMcuqzraXGAOebgLZZDe",
+      }),
+    "berth:ssh.hostKeys.host-3 names no host: berth:hosts.count is 1 (got a key for host-3)",
+  ],
+  [
+    "a host key with a comment or garbage",
+    (r) => (r["berth:ssh"].hostKeys = { "host-1": "ssh-ed25519 AAAA= root@ip-10-20-0-11 extra" }),
+    'berth:ssh.hostKeys.host-1 must be a host public key line ("ssh-ed25519 AAAA...") (got "ssh-ed25519 AAAA= root@ip-10-20-0-11 extra")',
+  ],
+  [
     "a log retention of zero days",
     (r) => (r["berth:logs"] = { enabled: true, retentionDays: 0 }),
     "berth:logs.retentionDays must be a whole number from 1 to 3650 (got 0)",

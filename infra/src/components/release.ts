@@ -67,6 +67,8 @@ export interface ReleaseTarget {
   name: string;
   /** The address to SSH to: a public IP, or a private one (through the bastion or a VPN). */
   address: pulumi.Input<string>;
+  /** The host's SSH public key when known (pinned in config after first boot). */
+  hostKey?: string;
   /** What the host's command waits on besides the previous batch (the instance itself). */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -86,6 +88,8 @@ export interface ReleaseArgs {
   privateKey: pulumi.Output<string>;
   /** The bastion's public address, when hosts are only reachable through it. */
   bastionAddress?: pulumi.Input<string>;
+  /** The bastion's SSH public key when known. */
+  bastionHostKey?: string;
 }
 
 /** One host's result: the agent's JSON summary line. */
@@ -103,18 +107,23 @@ export class Release extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:release:Release", name, {}, opts);
 
-    const connectionFor = (
-      host: pulumi.Input<string>,
-    ): command.types.input.remote.ConnectionArgs => ({
-      host,
+    // A new instance's host key exists only after it boots (generating it ahead would put a
+    // private key into user-data), so it is verified only once pinned in config
+    // (berth:ssh.hostKeys); until then the path to the host is our own VPC or the bastion.
+    const connectionFor = (target: ReleaseTarget): command.types.input.remote.ConnectionArgs => ({
+      host: target.address,
       user: SSH_USER,
       privateKey: args.privateKey,
+      hostKey: target.hostKey,
       ...DIAL,
-      // A new instance's host key is not known before it boots (and generating it ourselves
-      // would put a private key into user-data), so it is not pinned; the path to the host is
-      // our own VPC or the bastion.
       proxy: args.bastionAddress
-        ? { host: args.bastionAddress, user: SSH_USER, privateKey: args.privateKey, ...DIAL }
+        ? {
+            host: args.bastionAddress,
+            user: SSH_USER,
+            privateKey: args.privateKey,
+            hostKey: args.bastionHostKey,
+            ...DIAL,
+          }
         : undefined,
     });
 
@@ -136,7 +145,7 @@ export class Release extends pulumi.ComponentResource {
     for (const batch of rolloutBatches(args.targets, args.batchSize)) {
       const thisBatch: pulumi.Resource[] = [];
       for (const target of batch) {
-        const connection = connectionFor(target.address);
+        const connection = connectionFor(target);
         const install = new command.remote.Command(
           `${name}-${target.name}-agent`,
           {
