@@ -24,9 +24,9 @@ export function read(resource: PolicyResource, property: string): unknown {
   }
 }
 
-/** The identifiers another resource may use to refer to `target`. */
+/** The identifiers another resource may use to refer to `target` (an S3 bucket's is `bucket`). */
 function identifiersOf(target: PolicyResource): string[] {
-  return ["id", "arn", "name"]
+  return ["id", "arn", "name", "bucket"]
     .map((key) => read(target, key))
     .filter((v): v is string => typeof v === "string" && v.length > 0);
 }

@@ -34,6 +34,7 @@ import {
   remoteCommandPinsHostKey,
 } from "./remote-commands";
 import { sshRestricted, worldIngressWebPortsOnly } from "./security-groups";
+import { s3Lifecycle, s3PublicAccessBlocked, s3TlsOnly } from "./s3";
 import { requiredTags } from "./tags";
 import { deregistrationDelay, healthCheckResponsive } from "./target-groups";
 import {
@@ -78,6 +79,10 @@ export const policies: Policies = [
   ecrImmutableTags,
   ecrLifecyclePolicy,
   ecrNoForceDeleteInProduction,
+  // Log archive (S3)
+  s3PublicAccessBlocked,
+  s3TlsOnly,
+  s3Lifecycle,
   // IAM
   iamNoWildcardActions,
   iamNoAdminManagedPolicies,

@@ -92,9 +92,8 @@ export const albAccessLogsInProduction: ResourceValidationPolicy = {
   name: "alb-access-logs-in-production",
   description:
     "In production stacks, application load balancers write access logs to S3 (accessLogs.enabled " +
-    "with a bucket), so every request can be traced after an incident. Advisory: logs detect, they do " +
-    "not prevent, and they need a log bucket with an ELB delivery policy (Security Hub FSBP ELB.5).",
-  enforcementLevel: "advisory",
+    "with a bucket), so every request can be traced after an incident (Security Hub FSBP ELB.5).",
+  enforcementLevel: "mandatory",
   severity: "medium",
   framework: fsbp("ELB.5", "Application and Classic Load Balancers logging should be enabled"),
   configSchema: accessLogsConfig.configSchema,

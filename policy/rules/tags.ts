@@ -21,6 +21,8 @@ export const TAGGED_TYPES: { new (...rest: never[]): Resource }[] = [
   aws.alb.LoadBalancer,
   aws.alb.TargetGroup,
   aws.ecr.Repository,
+  aws.s3.Bucket,
+  aws.s3.BucketV2,
   aws.iam.Role,
   aws.iam.InstanceProfile,
 ];

@@ -10,19 +10,14 @@ export const ACCEPTED_ADVISORIES: Record<string, Record<string, string>> = {
       "app-hosts-not-world-reachable (mandatory) holds: HTTP only from the ALB's security group, SSH " +
       "only from the two allowed CIDRs.",
     "vpc-flow-logs":
-      "no flow logs yet: they detect rather than prevent, and need a log group or bucket with " +
-      "retention the program does not create. Worth adding before real traffic.",
+      "staging leaves the log archive off (berth:logs) to stay cheap; flow logs detect rather than " +
+      "prevent, and prod has them.",
     "remote-command-pins-host-key":
       "a new instance's SSH host key exists only after it boots, and generating it ahead would put a " +
       "private key into user data (which ec2-user-data-no-credentials forbids); the path to the host " +
       "is the stack's own VPC or an allowed CIDR.",
   },
   prod: {
-    "vpc-flow-logs":
-      "as in staging: detective only, and the program does not yet create a destination for them.",
-    "alb-access-logs-in-production":
-      "the program has no S3 log bucket with the ELB delivery policy yet; logs help after an incident " +
-      "but their absence exposes nothing. Adding berth:loadBalancer.accessLogsBucket would clear it.",
     "remote-command-pins-host-key":
       "as in staging, for the hosts and the bastion: keys are unknown before boot; hosts are reached " +
       "only through the bastion, which only the allowed CIDRs can reach.",

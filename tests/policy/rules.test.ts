@@ -23,6 +23,11 @@ describe("policy rules, one fixture set per rule", () => {
       for (const c of violating) {
         it(`fires: ${c.title}`, async () => {
           const run = await runPolicy(policy, c.resources, c.config);
+          assert.equal(
+            run.unknownDuringPreview,
+            undefined,
+            "the rule read a value unknown in a preview",
+          );
           assert.ok(
             run.violations.length > 0,
             `expected a violation, got none (${run.notApplicableReasons.join("; ")})`,
@@ -36,6 +41,11 @@ describe("policy rules, one fixture set per rule", () => {
       for (const c of passing) {
         it(`passes: ${c.title}`, async () => {
           const run = await runPolicy(policy, c.resources, c.config);
+          assert.equal(
+            run.unknownDuringPreview,
+            undefined,
+            "the rule read a value unknown in a preview",
+          );
           assert.ok(run.applied, `rule did not apply: ${run.notApplicableReasons.join("; ")}`);
           assert.deepEqual(
             run.violations.map((v) => v.message),

@@ -92,6 +92,33 @@ class NotApplicable extends Error {
   }
 }
 
+const UNKNOWN_MARKER = Symbol("unknown during preview");
+
+/**
+ * A value not known until the resource exists (an id, an ARN), as in `pulumi preview` of a new
+ * stack. Typed `never` so it fits any fixture property.
+ */
+export const UNKNOWN = UNKNOWN_MARKER as never;
+
+/** What the policy SDK's proxy throws when a rule reads an unknown value. */
+export class UnknownDuringPreview extends Error {}
+
+/** Mirrors @pulumi/policy's unknownCheckingProxy: reading an UNKNOWN value throws. */
+function previewProxy<T>(value: T, path: string[] = []): T {
+  if (value === null || typeof value !== "object") return value;
+  return new Proxy(value as object, {
+    get(target, prop) {
+      const field = (target as Record<PropertyKey, unknown>)[prop];
+      const at = [...path, String(prop)];
+      if (field === UNKNOWN_MARKER) throw new UnknownDuringPreview(`${at.join(".")} is unknown`);
+      const own = Object.getOwnPropertyDescriptor(target, prop);
+      if (own && "value" in own && own.configurable === false && own.writable === false)
+        return field;
+      return previewProxy(field, at);
+    },
+  }) as T;
+}
+
 function throwNotApplicable(reason?: string): never {
   throw new NotApplicable(reason ?? "not applicable");
 }
@@ -122,6 +149,8 @@ export interface Violation {
 
 export interface RuleRun {
   violations: Violation[];
+  /** Set when the rule read a value that is unknown during a preview (the engine then reports "can't run during preview"). */
+  unknownDuringPreview?: string;
   /** True when at least one validation ran to the end (did not call notApplicable). */
   applied: boolean;
   notApplicableReasons: string[];
@@ -170,7 +199,7 @@ export async function runResourcePolicy(
   for (const validate of validations) {
     const args: ResourceValidationArgs = {
       type: resource.type,
-      props: resource.props,
+      props: previewProxy(resource.props),
       urn: resource.urn,
       name: resource.name,
       opts: resource.opts,
@@ -178,7 +207,7 @@ export async function runResourcePolicy(
       isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
       asType: ((resourceClass: unknown) =>
         isTypeOf(resource.type, resourceClass)
-          ? resource.props
+          ? previewProxy(resource.props)
           : undefined) as ResourceValidationArgs["asType"],
       getConfig: configGetter(config),
       notApplicable: throwNotApplicable,
@@ -195,8 +224,9 @@ export async function runResourcePolicy(
       );
       run.applied = true;
     } catch (error) {
-      if (!(error instanceof NotApplicable)) throw error;
-      run.notApplicableReasons.push(error.reason);
+      if (error instanceof UnknownDuringPreview) run.unknownDuringPreview = error.message;
+      else if (error instanceof NotApplicable) run.notApplicableReasons.push(error.reason);
+      else throw error;
     }
   }
   return run;
@@ -208,7 +238,7 @@ export function toPolicyResources(resources: FakeResource[]): PolicyResource[] {
   const linked = resources.map((resource) => {
     const policyResource: PolicyResource = {
       type: resource.type,
-      props: resource.props,
+      props: previewProxy(resource.props),
       urn: resource.urn,
       name: resource.name,
       opts: resource.opts,
@@ -217,7 +247,7 @@ export function toPolicyResources(resources: FakeResource[]): PolicyResource[] {
       isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
       asType: ((resourceClass: unknown) =>
         isTypeOf(resource.type, resourceClass)
-          ? resource.props
+          ? previewProxy(resource.props)
           : undefined) as PolicyResource["asType"],
     };
     if (resource.provider) policyResource.provider = resource.provider;
@@ -264,8 +294,9 @@ export async function runStackPolicy(
     });
     run.applied = true;
   } catch (error) {
-    if (!(error instanceof NotApplicable)) throw error;
-    run.notApplicableReasons.push(error.reason);
+    if (error instanceof UnknownDuringPreview) run.unknownDuringPreview = error.message;
+    else if (error instanceof NotApplicable) run.notApplicableReasons.push(error.reason);
+    else throw error;
   }
   return run;
 }
@@ -286,6 +317,7 @@ export async function runPolicy(
     total.violations.push(...run.violations);
     total.applied ||= run.applied;
     total.notApplicableReasons.push(...run.notApplicableReasons);
+    if (run.unknownDuringPreview) total.unknownDuringPreview = run.unknownDuringPreview;
   }
   return total;
 }
