@@ -15,7 +15,14 @@ import { REPO_ROOT } from "../fleet/settings";
 import { onCleanup } from "./cleanup";
 import { progress } from "./progress";
 
-export const ONE_LINE_CHANGE = { from: '"Hello from berth"', to: '"Hello from berth, again"' };
+/**
+ * The one-line change: the greeting's text. It carries the run's id, so that no earlier run left
+ * the changed build in the cache and the rebuild really compiles.
+ */
+export const ONE_LINE_CHANGE = {
+  from: '"Hello from berth"',
+  to: (runId: string) => `"Hello from berth, again (${runId})"`,
+};
 
 export interface BuiltReleases {
   v1: string;
@@ -56,7 +63,11 @@ async function timedBuild(context: string, tag: string, noCache: boolean): Promi
 }
 
 /** Builds v1 (cold, unless `coldBuild` is false) and v2 (v1 plus the one-line change). */
-export async function buildReleases(tagPrefix: string, coldBuild = true): Promise<BuiltReleases> {
+export async function buildReleases(
+  tagPrefix: string,
+  runId: string,
+  coldBuild = true,
+): Promise<BuiltReleases> {
   const copy = copyAppImage();
   const v1 = `${tagPrefix}:v1`;
   const v2 = `${tagPrefix}:v2`;
@@ -70,7 +81,7 @@ export async function buildReleases(tagPrefix: string, coldBuild = true): Promis
   const routes = path.join(copy, "src", "routes.ts");
   fs.writeFileSync(
     routes,
-    changeOneLine(fs.readFileSync(routes, "utf8"), ONE_LINE_CHANGE.from, ONE_LINE_CHANGE.to),
+    changeOneLine(fs.readFileSync(routes, "utf8"), ONE_LINE_CHANGE.from, ONE_LINE_CHANGE.to(runId)),
   );
   progress(`rebuild after a one-line change in src/routes.ts as ${v2}`);
   const rebuildMs = await timedBuild(copy, v2, false);
@@ -129,6 +140,14 @@ export async function pushReleases(fleet: Fleet, releases: BuiltReleases, repo: 
   const m1 = await manifest(fleet, v1);
   const m2 = await manifest(fleet, v2);
   const pushed = pushedBytes(m1.manifest, m2.manifest, m2.bytes);
+  const known = new Set(m1.manifest.layers.map((l) => l.digest));
+  progress(
+    `v2 adds ${pushed.layers} layer(s) over v1: ` +
+      m2.manifest.layers
+        .map((l, i) => (known.has(l.digest) ? null : `#${i + 1} ${l.size} B`))
+        .filter(Boolean)
+        .join(", "),
+  );
   return {
     v1,
     v2,

@@ -19,6 +19,7 @@ import { localReleaseSpec } from "../fleet/spec";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
 import { measureFloor } from "./floor";
+import { docker } from "../fleet/exec";
 import { buildReleases, pushReleases } from "./image";
 import { LoadRun, startLoad } from "./load";
 import { commitFacts, machineFacts } from "./machine";
@@ -47,9 +48,30 @@ interface Options {
   slowClients: number;
   out: string;
   coldBuild: boolean;
+  /** Parts left out of this run (nginx, program), for a quicker look at the others. */
+  skip: string[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Runs one independent part of the benchmark; if it fails, the reason goes into the notes and the
+ * other parts still run (their figures stay valid).
+ */
+async function attempt<T>(
+  results: BenchResults,
+  name: string,
+  body: () => Promise<T>,
+): Promise<T | null> {
+  try {
+    return await body();
+  } catch (error) {
+    const message = (error as Error).message.split("\n").slice(0, 3).join(" | ");
+    progress(`${name} failed: ${message}`);
+    results.notes.push(`${name} could not be measured: ${message}`);
+    return null;
+  }
+}
+
 /** The release command the rollout runs (as the fleet's own tests do): a no-op "migration". */
 const RELEASE_COMMAND = ["node", "-e", "console.log('migrated')"];
 
@@ -100,15 +122,45 @@ function loadThroughLb(fleet: Fleet, options: Options): { run: LoadRun; settings
     timeoutSeconds: settings.timeoutSeconds,
     maxSeconds: 600,
   });
-  onCleanup("the load through the LB", () => run.stop());
-  return { run, settings };
+  const stop = onCleanup("the load through the LB", () => run.stop());
+  return {
+    run: { ...run, stop: async () => (await stop(), run.stop()) },
+    settings,
+  };
+}
+
+/**
+ * When each host's nginx last switched releases: the agent writes `<state>/current` right after
+ * the reload (infra/host/berth-agent, switch_proxy), so its mtime is that moment. Read through the
+ * host's engine, like the floor; null for a host where it cannot be read.
+ */
+async function switchMoments(
+  prefix: string,
+  hostCount: number,
+  spec: ReleaseSpec,
+): Promise<(number | null)[]> {
+  const file = `/var/lib/berth/${spec.app}-${spec.stack}/current`;
+  return Promise.all(
+    Array.from({ length: hostCount }, async (_, i) => {
+      const r = await docker(["exec", fleetNames(prefix).host(i + 1), "stat", "-c", "%.3Y", file], {
+        allowFail: true,
+      });
+      const seconds = Number(r.stdout.trim());
+      return r.code === 0 && Number.isFinite(seconds) ? Math.round(seconds * 1000) : null;
+    }),
+  );
 }
 
 /** Turns the deployer's results into HostRuns, given when each host's command started. */
-function hostRuns(results: HostResult[], startedAt: number[]): HostRun[] {
+function hostRuns(
+  results: HostResult[],
+  startedAt: number[],
+  switchedAt: (number | null)[] = [],
+): HostRun[] {
   return results.map((r, i) => ({
     host: r.host,
     startedAtMs: startedAt[i] ?? NaN,
+    switchedAtMs: switchedAt[i] ?? null,
     wallMs: r.ms,
     // The agent's summary carries `time` (when it finished); the fleet's AgentSummary type omits it.
     summary: r.summary as HostRun["summary"],
@@ -138,7 +190,7 @@ async function main(options: Options): Promise<number> {
     results.commit = await commitFacts();
 
     const releases = await step(log, "image: cold build and one-line rebuild", () =>
-      buildReleases("berth-bench-app", options.coldBuild),
+      buildReleases("berth-bench-app", startedAt.toISOString(), options.coldBuild),
     );
     if (!options.coldBuild) results.notes.push("The cold build was skipped (--no-cold-build).");
     results.image = {
@@ -156,23 +208,34 @@ async function main(options: Options): Promise<number> {
       async () => (await buildProjectImages()).proxy,
     );
 
-    results.nginx = await step(log, "nginx vs direct", () =>
-      benchNginxVsDirect({
-        appImage: releases.v1,
-        proxyImage: proxyLocal,
-        connections: [1, 64],
-        seconds: options.nginxSeconds,
-        rounds: options.nginxRounds,
-        slowClients: options.slowClients,
-        slowRequestsPerClient: 4,
-        slowSeconds: 20,
-        normalRate: 100,
-      }),
-    );
+    const skipped = (part: string) => {
+      if (!options.skip.includes(part)) return false;
+      results.notes.push(`The ${part} part was skipped (--skip).`);
+      return true;
+    };
+    results.nginx = skipped("nginx")
+      ? null
+      : await attempt(results, "nginx vs direct", () =>
+          step(log, "nginx vs direct", () =>
+            benchNginxVsDirect({
+              appImage: releases.v1,
+              proxyImage: proxyLocal,
+              connections: [1, 64],
+              seconds: options.nginxSeconds,
+              rounds: options.nginxRounds,
+              slowClients: options.slowClients,
+              slowRequestsPerClient: 4,
+              slowSeconds: 20,
+              normalRate: 100,
+            }),
+          ),
+        );
 
-    results.programEvaluation = await step(log, "program evaluation (prod, mocks)", () =>
-      measureProgramEvaluation("prod"),
-    );
+    results.programEvaluation = skipped("program")
+      ? null
+      : await attempt(results, "program evaluation", () =>
+          step(log, "program evaluation (prod, mocks)", () => measureProgramEvaluation("prod")),
+        );
 
     const fleet = await step(log, `fleet up (${settings.hostCount} hosts)`, async () => {
       await fleetDown(settings);
@@ -245,7 +308,11 @@ async function main(options: Options): Promise<number> {
       });
       await sleep(3000);
       const load = await run.stop();
-      const runs = hostRuns(result.results, hostStarts);
+      const runs = hostRuns(
+        result.results,
+        hostStarts,
+        await switchMoments(settings.prefix, settings.hostCount, specFor(pushed.v2)),
+      );
       const hosts = runs.map((r, i) => hostFigures(r, floors[i] ?? null));
       const floorTotal = floors.reduce((s, f) => s + f.totalMs, 0);
       results.rollout = {
@@ -274,7 +341,11 @@ async function main(options: Options): Promise<number> {
         (acc, r, i) => [...acc, (acc[i] ?? started) + r.ms],
         [started],
       );
-      const runs = hostRuns(rollbackResults, starts);
+      const runs = hostRuns(
+        rollbackResults,
+        starts,
+        await switchMoments(settings.prefix, settings.hostCount, spec),
+      );
       results.rollback = {
         hosts: runs.map((r) => ({
           host: r.host,
@@ -350,7 +421,8 @@ const program = new Command("bench")
   .option("--nginx-rounds <n>", "alternating rounds per target in nginx-vs-direct", "3")
   .option("--slow-clients <n>", "slow clients per target (0 skips the case)", "100")
   .option("--out <dir>", "where the results go", path.join(REPO_ROOT, "bench", "results"))
-  .option("--no-cold-build", "skip the --no-cache build (uses the cache for v1)");
+  .option("--no-cold-build", "skip the --no-cache build (uses the cache for v1)")
+  .option("--skip <parts>", "comma-separated parts to leave out: nginx, program", "");
 
 program.parse();
 const raw = program.opts<Record<string, string | boolean>>();
@@ -374,7 +446,11 @@ try {
     slowClients: whole("slowClients", 0, 500),
     out: String(raw.out),
     coldBuild: raw.coldBuild !== false,
+    skip: String(raw.skip).split(",").filter(Boolean),
   };
+  const unknown = options.skip.filter((part) => !["nginx", "program"].includes(part));
+  if (unknown.length)
+    throw new Error(`--skip knows nginx and program (got "${unknown.join(",")}")`);
 } catch (error) {
   process.stderr.write(`bench: ${(error as Error).message}\n`);
   process.exit(2);

@@ -57,7 +57,16 @@ export function renderMarkdown(r: BenchResults): string {
       `### Rolling deploy of a code-only change (ms; ${r.rollout.ok ? "succeeded" : `FAILED: ${r.rollout.error}`})`,
       "",
       table(
-        ["host", ...phases, "ssh", "other", "total", "floor (pull + boot)", "total / floor"],
+        [
+          "host",
+          ...phases,
+          "ssh",
+          "other",
+          "total",
+          "serving after",
+          "floor (pull + boot)",
+          "total / floor",
+        ],
         [
           ...r.rollout.hosts.map((h) => [
             h.host,
@@ -65,6 +74,7 @@ export function renderMarkdown(r: BenchResults): string {
             ms(h.sshMs),
             ms(h.unattributedMs),
             ms(h.wallMs),
+            ms(h.servingAfterMs),
             h.floor ? `${h.floor.totalMs} (${h.floor.pullMs} + ${h.floor.bootToHealthyMs})` : "–",
             h.ratioToFloor === null ? "–" : `${h.ratioToFloor.toFixed(2)}x`,
           ]),
@@ -74,6 +84,7 @@ export function renderMarkdown(r: BenchResults): string {
             "",
             "",
             ms(r.rollout.totalMs),
+            "",
             ms(r.rollout.floorTotalMs),
             r.rollout.ratioToFloor === null ? "–" : `**${r.rollout.ratioToFloor.toFixed(2)}x**`,
           ],

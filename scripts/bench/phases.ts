@@ -18,6 +18,11 @@ export interface HostRun {
     pulled?: boolean;
     durationsMs: Record<string, number>;
   } | null;
+  /**
+   * Epoch ms when the host's nginx switched (the mtime of the agent's `current` file, which it
+   * writes right after the reload); null when unknown.
+   */
+  switchedAtMs?: number | null;
 }
 
 /** The receipt's named phases, in the agent's order (absent ones left out). */
@@ -46,19 +51,20 @@ export function hostFigures(run: HostRun, floor: FloorFigures | null): HostRollo
     unattributedMs: agentTotalMs === null ? null : agentTotalMs - sum(Object.values(phasesMs)),
     floor,
     ratioToFloor: ratio(run.wallMs, floor?.totalMs),
+    servingAfterMs: servingAfterMs(run),
   };
 }
 
 /**
  * Where each phase ran, in ms since `originMs` (epoch ms of the load's start). The agent's start is
- * its receipt time minus its total; phases follow one another in the agent's order, so the small
- * unattributed gaps between them accumulate at the end of the agent's span. The SSH connection
- * before the agent starts is its own span.
+ * its receipt time minus its total; phases follow one another in the agent's order. When the switch
+ * moment is known, the phases are shifted so that the switch ends there (the agent's unattributed
+ * bookkeeping then shows before the first phase and after the last). The SSH connection before the
+ * agent starts is its own span.
  */
 export function phaseSpans(run: HostRun, originMs: number): PhaseSpan[] {
   const durations = run.summary?.durationsMs;
   const endAt = run.summary ? Date.parse(run.summary.time) : NaN;
-  const spans: PhaseSpan[] = [];
   const deployerStart = run.startedAtMs - originMs;
   if (!durations || typeof durations.total !== "number" || Number.isNaN(endAt)) {
     return [
@@ -66,17 +72,34 @@ export function phaseSpans(run: HostRun, originMs: number): PhaseSpan[] {
     ];
   }
   let cursor = Math.max(deployerStart, endAt - durations.total - originMs);
-  if (cursor > deployerStart)
-    spans.push({ host: run.host, phase: "ssh", startMs: deployerStart, endMs: cursor });
+  const phases: PhaseSpan[] = [];
   for (const [phase, ms] of Object.entries(phasesOf(durations)) as [AgentPhase, number][]) {
-    spans.push({ host: run.host, phase, startMs: cursor, endMs: cursor + ms });
+    phases.push({ host: run.host, phase, startMs: cursor, endMs: cursor + ms });
     cursor += ms;
   }
-  return spans;
+  const switchSpan = phases.find((span) => span.phase === "switch");
+  if (switchSpan && typeof run.switchedAtMs === "number") {
+    const shift = run.switchedAtMs - originMs - switchSpan.endMs;
+    for (const span of phases) {
+      span.startMs += shift;
+      span.endMs += shift;
+    }
+  }
+  const firstStart = phases[0]?.startMs ?? deployerStart;
+  const ssh: PhaseSpan[] =
+    firstStart > deployerStart
+      ? [{ host: run.host, phase: "ssh", startMs: deployerStart, endMs: firstStart }]
+      : [];
+  return [...ssh, ...phases];
 }
 
-/** Serving the previous release: from the deployer's start to the end of the switch phase. */
-export function servingAfterMs(run: HostRun, originMs = run.startedAtMs): number | null {
-  const switchSpan = phaseSpans(run, originMs).find((s) => s.phase === "switch");
-  return switchSpan ? Math.round(switchSpan.endMs - (run.startedAtMs - originMs)) : null;
+/**
+ * From the deployer's start to nginx serving the host's new (or, for a rollback, previous)
+ * release: exact when the switch moment is known, else the end of the switch phase as placed by
+ * phaseSpans (which leaves out the agent's bookkeeping before the switch).
+ */
+export function servingAfterMs(run: HostRun): number | null {
+  if (typeof run.switchedAtMs === "number") return Math.round(run.switchedAtMs - run.startedAtMs);
+  const switchSpan = phaseSpans(run, run.startedAtMs).find((s) => s.phase === "switch");
+  return switchSpan ? Math.round(switchSpan.endMs) : null;
 }

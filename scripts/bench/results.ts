@@ -55,6 +55,8 @@ export interface HostRolloutFigures {
   floor: FloorFigures | null;
   /** wallMs / floor.totalMs. */
   ratioToFloor: number | null;
+  /** From the deployer's start to nginx serving the new release on this host. */
+  servingAfterMs: number | null;
 }
 
 /** The least a host could take for this release: pull the changed layers, boot to healthy. */

@@ -19,8 +19,8 @@ describe("bench image figures", () => {
   it("makes exactly one change to the greeting, and refuses when the line is missing or repeated", () => {
     const source = `const a = ${ONE_LINE_CHANGE.from};\n`;
     assert.equal(
-      changeOneLine(source, ONE_LINE_CHANGE.from, ONE_LINE_CHANGE.to),
-      `const a = ${ONE_LINE_CHANGE.to};\n`,
+      changeOneLine(source, ONE_LINE_CHANGE.from, ONE_LINE_CHANGE.to("run-1")),
+      'const a = "Hello from berth, again (run-1)";\n',
     );
     assert.throws(() => changeOneLine("nothing", "x1", "y"), /exactly once, found it 0 times/);
     assert.throws(() => changeOneLine("x1 x1", "x1", "y"), /found it 2 times/);

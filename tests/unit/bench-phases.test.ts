@@ -91,6 +91,17 @@ describe("bench phases: from the agent's receipt to figures", () => {
     assert.equal(servingAfterMs(run(durations, 7600)), 200 + 2300);
   });
 
+  it("shifts the phases so the switch ends at the known switch moment, and serves from there", () => {
+    const known = { ...run(durations, 7600), switchedAtMs: origin + 1000 + 2900 };
+    const spans = phaseSpans(known, origin);
+    const sw = spans.find((s) => s.phase === "switch");
+    assert.deepEqual([sw?.startMs, sw?.endMs], [3600, 3900]);
+    // Everything moved by the same 400 ms: the SSH span now runs up to the shifted first phase.
+    assert.deepEqual(spans[0], { host: "host-1", phase: "ssh", startMs: 1000, endMs: 1600 });
+    assert.equal(servingAfterMs(known), 2900);
+    assert.equal(hostFigures(known, null).servingAfterMs, 2900);
+  });
+
   it("falls back to one SSH span for a host without a receipt", () => {
     const spans = phaseSpans(
       { host: "host-3", startedAtMs: origin + 500, wallMs: 800, summary: null },
