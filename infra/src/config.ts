@@ -125,7 +125,10 @@ const rawSchema = z.strictObject({
           matching(SSH_HOST_KEY, 'must be a host public key line ("ssh-ed25519 AAAA...")'),
           { error: "must be a map of host-N or bastion: host public key" },
         )
-        .default({}),
+        .default({})
+        .describe(
+          "SSH host keys to verify, per host-N or bastion, once known from the console output after first boot.",
+        ),
     },
     { error: "must be a map (allowedCidrs, publicKey, hostKeys)" },
   ),
@@ -237,6 +240,9 @@ const rawSchema = z.strictObject({
     )
     .default({}),
 });
+
+/** The schema itself, for the generated config reference (scripts/docs/config-reference.ts). */
+export const stackConfigSchema = rawSchema;
 
 type RawConfig = z.output<typeof rawSchema>;
 
