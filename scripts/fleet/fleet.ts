@@ -84,7 +84,21 @@ async function waitFor(what: string, seconds: number, check: () => Promise<boole
   throw new Error(`${what} did not happen within ${seconds}s`);
 }
 
+/** True when the container runs an older build of its image (the fleet's Dockerfiles changed). */
+async function outdated(name: string, image: string): Promise<boolean> {
+  const have = await docker(["inspect", "--format", "{{.Image}}", name], { allowFail: true });
+  if (have.code !== 0) return false;
+  const want = await docker(["image", "inspect", "--format", "{{.Id}}", image]);
+  return have.stdout.trim() !== want.stdout.trim();
+}
+
 async function ensureContainer(name: string, runArgs: string[], recreate = false) {
+  const fleetImages = [fleetNames("x").hostImage, fleetNames("x").servicesImage];
+  const image = runArgs.find((a) => fleetImages.includes(a));
+  if (!recreate && image && (await outdated(name, image))) {
+    progress(`${name} runs an older ${image}: recreating it (its volumes stay)`);
+    recreate = true;
+  }
   if (recreate && (await exists("container", name))) {
     await docker(["rm", "--force", name]);
   }

@@ -79,7 +79,7 @@ describe("fleet: a bad release changes nothing", () => {
     const result = await failingRollout(
       spec,
       AGENT_EXIT.unhealthy,
-      /crashed \(status \w+, exit code \d+, restarts \d+\) before turning healthy/,
+      /(crashed before turning healthy \(restarted \d+ times|exited with code 78 before turning healthy)/,
     );
     assert.match(
       result.results[0]!.summary?.reason ?? "",

@@ -4,6 +4,8 @@
  * Every agent run goes through `deploy`, which keeps its output for the secrets check.
  */
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as net from "node:net";
 import type { RegistryLogin, ReleaseSpec } from "../../../infra/src/agent/contract";
 import { docker } from "../../../scripts/fleet/exec";
 import { Fleet, fleetDown, fleetHosts, fleetUp, registryLogin } from "../../../scripts/fleet/fleet";
@@ -16,11 +18,30 @@ import {
   rollout,
   statusAll,
 } from "../../../scripts/fleet/rollout";
-import { fleetSettings } from "../../../scripts/fleet/settings";
+import { REPO_ROOT, fleetSettings } from "../../../scripts/fleet/settings";
 import { localReleaseSpec } from "../../../scripts/fleet/spec";
 import { SshTarget, sshExec } from "../../../scripts/fleet/ssh";
 
-export const settings = fleetSettings({ prefix: "berth-fleettest", hostCount: 3, lbPort: 8870 });
+/**
+ * The suite's own fleet, named after this checkout so that two checkouts on one machine (a
+ * developer's and a CI clone) never remove each other's hosts; the LB gets a free port.
+ */
+export const settings = fleetSettings({
+  prefix: `berth-ft-${createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 6)}`,
+  hostCount: 3,
+  lbPort: 8870,
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
 /** A secret in the app's environment: it must never show in any output or log. */
 export const SECRET = `s3cret-${Math.random().toString(36).slice(2, 12)}`;
 
@@ -37,6 +58,7 @@ before(async function () {
   this.timeout(20 * 60 * 1000);
   const started = Date.now();
   await fleetDown(settings);
+  settings.lbPort = await freePort();
   const local = await buildProjectImages();
   const fleet = await fleetUp(settings);
   const proxy = await pushImage(fleet, local.proxy, "berth/nginx");
@@ -72,7 +94,7 @@ export async function newRelease(
   extraDockerfileLines: string[] = [],
 ): Promise<string> {
   variantCounter += 1;
-  const tag = `berth-fleettest-app:${name}-${variantCounter}`;
+  const tag = `${settings.prefix}-app:${name}-${variantCounter}`;
   await deriveImage(ctx().baseApp, tag, `${name}-${Date.now()}`, extraDockerfileLines);
   const ref = await pushImage(ctx().fleet, tag, "berth/app");
   await docker(["rmi", tag], { allowFail: true });
