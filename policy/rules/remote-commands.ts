@@ -27,6 +27,10 @@ export const remoteCommandNoSecretStdoutLogging: ResourceValidationPolicy = {
   remediationSteps:
     'Set logging: "none" (or "stderr") and additionalSecretOutputs: ["stdout", "stderr"].',
   validateResource: validateResourceOfType(command.remote.Command, (cmd, args, reportViolation) => {
+    // Logging is a plain input, known even in a preview; the command text may not be (it can
+    // depend on an image digest), so it is only read when the logging setting is loud.
+    const logging = cmd.logging ?? "stdoutAndStderr";
+    if (QUIET_LOGGING.includes(logging)) return;
     const { secretCommandMarkers } = secretLoggingConfig.read(args);
     const script = `${cmd.create ?? ""}\n${cmd.update ?? ""}`;
     const runsAgent = secretCommandMarkers.some((marker) => script.includes(marker));
@@ -34,12 +38,9 @@ export const remoteCommandNoSecretStdoutLogging: ResourceValidationPolicy = {
     if (!runsAgent && !passesEnvironment) {
       args.notApplicable("neither runs the deploy agent nor passes environment variables");
     }
-    const logging = cmd.logging ?? "stdoutAndStderr";
-    if (!QUIET_LOGGING.includes(logging)) {
-      reportViolation(
-        `logging is "${logging}${cmd.logging === undefined ? " (default)" : ""}" on a command that receives secrets; set it to "none" or "stderr".`,
-      );
-    }
+    reportViolation(
+      `logging is "${logging}${cmd.logging === undefined ? " (default)" : ""}" on a command that receives secrets; set it to "none" or "stderr".`,
+    );
   }),
 };
 
