@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, decodeConfigValue, parseStackConfig } from "../../infra/src/config";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
-import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
+import { runProgram, TEST_DATABASE_URL } from "../support/pulumi/runProgram";
 import { pulumi } from "../support/pulumi/sdk";
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -306,6 +306,34 @@ describe("infra config: the stack config schema", () => {
       // Pulumi prints a RunError's message alone, without the stack.
       assert.equal(pulumi.RunError.isInstance(error), true);
     }
+  });
+
+  it("stops `pulumi up` itself with the same message, before any resource exists", async () => {
+    await assert.rejects(
+      runProgram({
+        stack: "staging",
+        configOverrides: { "berth:hosts": { count: "two", instanceType: "t3.small" } },
+      }),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          'berth:hosts.count must be a whole number from 1 to 50 (got "two")',
+        );
+        assert.equal(pulumi.RunError.isInstance(error), true);
+        return true;
+      },
+    );
+    const registered = [
+      ...(
+        pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> }
+      )
+        .getRegisteredResources()
+        .keys(),
+    ];
+    assert.deepEqual(
+      registered.filter((urn) => !urn.includes("pulumi:pulumi:Stack")),
+      [],
+    );
   });
 
   it("decodes structured values the way the Pulumi CLI passes them", () => {

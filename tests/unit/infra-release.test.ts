@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { configHash } from "../../infra/src/agent/invocation";
-import { readAgentScript } from "../../infra/src/files";
+import { sha256Hex } from "../../infra/src/files";
 import { plainTextOccurrences } from "../support/pulumi/inspect";
 import { MOCK_ECR_PASSWORD } from "../support/pulumi/mocks";
 import {
@@ -14,7 +14,6 @@ import {
 } from "../support/pulumi/runProgram";
 
 const COMMAND = "command:remote:Command";
-const AGENT_SHA = readAgentScript().sha256;
 const PROMOTED = {
   app: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-staging-app@sha256:${"ab".repeat(32)}`,
   proxy: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-staging-proxy@sha256:${"cd".repeat(32)}`,
@@ -30,6 +29,8 @@ const installs = (run: ProgramRun) =>
     .ofType(COMMAND)
     .filter((c) => c.name.endsWith("-agent"))
     .sort((a, b) => a.name.localeCompare(b.name));
+/** The agent a run shipped (read from infra/host/berth-agent when the program ran). */
+const agentShaOf = (run: ProgramRun) => sha256Hex(String(installs(run)[0]?.inputs.stdin));
 const stdinOf = (c: RegisteredResource) =>
   JSON.parse(String(c.inputs.stdin)) as {
     spec: Parameters<typeof configHash>[0];
@@ -77,7 +78,7 @@ describe("infra release: the per-host deploy commands", () => {
         assert.deepEqual(deploy.inputs.triggers, [
           run.outputs.digest,
           configHash(stdinOf(deploy).spec),
-          AGENT_SHA,
+          agentShaOf(run),
         ]);
       }
     }
@@ -213,10 +214,15 @@ describe("infra release: the per-host deploy commands", () => {
 
   it("installs the agent it hashes, waiting for cloud-init first", () => {
     for (const install of installs(prod)) {
-      assert.equal(install.inputs.stdin, readAgentScript().content);
-      assert.deepEqual(install.inputs.triggers, [AGENT_SHA]);
+      const script = String(install.inputs.stdin);
+      assert.match(
+        script,
+        /^#!\/usr\/bin\/env bash\n# berth-agent/,
+        "the agent from infra/host/berth-agent",
+      );
+      assert.deepEqual(install.inputs.triggers, [sha256Hex(script)]);
       assert.match(String(install.inputs.create), /^set -eu\nrc=0; cloud-init status --wait/);
-      assert.ok(String(install.inputs.create).includes(AGENT_SHA));
+      assert.ok(String(install.inputs.create).includes(sha256Hex(script)));
     }
   });
 
