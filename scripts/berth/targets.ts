@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { CliError, PulumiRunner, readStackOutputs, runPulumiCli } from "./pulumi";
@@ -117,6 +117,14 @@ export function awsTarget(
     stack,
     readStackOutputs(stack, options.run ?? runPulumiCli),
   );
+  const knownHostsDir = join(root, ".berth");
+  const pinned = pinnedKnownHosts([...hosts, ...(bastion ? [bastion] : [])], hostKeysOf(config));
+  let knownHostsFile = join(knownHostsDir, `known_hosts.${stack}`);
+  if (pinned !== null) {
+    knownHostsFile = join(knownHostsDir, `known_hosts.${stack}.pinned`);
+    mkdirSync(knownHostsDir, { recursive: true });
+    writeFileSync(knownHostsFile, pinned, { mode: 0o600 });
+  }
   return {
     stack,
     kind: "aws",
@@ -126,13 +134,44 @@ export function awsTarget(
     url,
     access: {
       identityFile: options.identityFile,
-      // Trust on first use, in a file of berth's own so a rebuilt host cannot silently reuse an
-      // address whose key the operator's ~/.ssh/known_hosts remembers differently.
-      knownHostsFile: join(root, ".berth", `known_hosts.${stack}`),
-      strictHostKeyChecking: "accept-new",
+      knownHostsFile,
+      // With every key in berth:ssh.hostKeys, only those keys are accepted. Without, trust on
+      // first use, in a file of berth's own so a rebuilt host cannot silently reuse an address
+      // whose key the operator's ~/.ssh/known_hosts remembers differently.
+      strictHostKeyChecking: pinned !== null ? "yes" : "accept-new",
       bastion,
     },
   };
+}
+
+function hostKeysOf(config: Record<string, unknown>): Record<string, string> {
+  const ssh = config["berth:ssh"] as { hostKeys?: unknown } | undefined;
+  const keys = ssh?.hostKeys;
+  if (!keys || typeof keys !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(keys as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string",
+    ),
+  );
+}
+
+/**
+ * known_hosts text pinning each endpoint to its key in `berth:ssh.hostKeys` (by host-N or
+ * bastion), or null when any endpoint has no key there.
+ */
+export function pinnedKnownHosts(
+  endpoints: Endpoint[],
+  hostKeys: Record<string, string>,
+): string | null {
+  const lines: string[] = [];
+  for (const endpoint of endpoints) {
+    const key = hostKeys[endpoint.name]?.trim().split(/\s+/).slice(0, 2).join(" ");
+    if (!key) return null;
+    const address =
+      endpoint.port === 22 ? endpoint.address : `[${endpoint.address}]:${endpoint.port}`;
+    lines.push(`${address} ${key}`);
+  }
+  return lines.length > 0 ? `${lines.join("\n")}\n` : null;
 }
 
 export function findHost(target: Target, name: string | undefined): Endpoint {

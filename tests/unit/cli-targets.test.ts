@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { knownHostsLines, parsePublishedPort } from "../../scripts/berth/local";
@@ -84,6 +84,49 @@ describe("cli: stacks and hosts", () => {
     assert.equal(target.app, "shop");
     assert.equal(target.access.identityFile, "/id");
     assert.equal(target.access.knownHostsFile, join(root, ".berth", "known_hosts.prod"));
+  });
+
+  it("pins host keys from berth:ssh.hostKeys when every host and the bastion has one", () => {
+    writeFileSync(
+      join(root, "Pulumi.prod.yaml"),
+      [
+        "config:",
+        "  berth:app: shop",
+        "  berth:ssh:",
+        "    hostKeys:",
+        "      host-1: ssh-ed25519 AAAAhost1 root@ip-10-0-10-5",
+        "      bastion: ssh-ed25519 AAAAbastion",
+        "",
+      ].join("\n"),
+    );
+    const outputs = {
+      bastion: "203.0.113.7",
+      hosts: [{ name: "host-1", privateIp: "10.0.10.5" }],
+    };
+    const run = () => ({ status: 0, stdout: JSON.stringify(outputs), stderr: "", missing: false });
+    const target = awsTarget("prod", { root, run });
+    assert.equal(target.access.strictHostKeyChecking, "yes");
+    assert.equal(
+      readFileSync(target.access.knownHostsFile, "utf8"),
+      "10.0.10.5 ssh-ed25519 AAAAhost1\n203.0.113.7 ssh-ed25519 AAAAbastion\n",
+    );
+    const partial = awsTarget("prod", {
+      root,
+      run: () => ({
+        status: 0,
+        stdout: JSON.stringify({
+          ...outputs,
+          hosts: [...outputs.hosts, { name: "host-2", privateIp: "10.0.11.5" }],
+        }),
+        stderr: "",
+        missing: false,
+      }),
+    });
+    assert.equal(
+      partial.access.strictHostKeyChecking,
+      "accept-new",
+      "host-2 has no pinned key: trust on first use",
+    );
   });
 
   it("finds a host by name or address, and lists the hosts for an unknown one", () => {
