@@ -20,6 +20,7 @@ import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
 import { measureFloor } from "./floor";
 import { docker } from "../fleet/exec";
+import { CpuShare, cpuShare, cpuSnapshot } from "./cpu";
 import { buildReleases, pushReleases } from "./image";
 import { LoadRun, startLoad } from "./load";
 import { commitFacts, machineFacts } from "./machine";
@@ -298,6 +299,7 @@ async function main(options: Options): Promise<number> {
 
     await step(log, "rolling deploy of the code-only change under load", async () => {
       const { run, settings: loadSettings } = loadThroughLb(fleet, options);
+      const cpuBefore = await cpuSnapshot({});
       await sleep(3000);
       const hostStarts = [Date.now()];
       const result = await rollout(fleet.hosts, specFor(pushed.v2), login, {
@@ -325,12 +327,14 @@ async function main(options: Options): Promise<number> {
         ok: result.ok,
         error: result.error,
       };
-      results.rolloutTraffic = trafficFigures(load, loadSettings, runs);
+      const cpu = cpuShare(cpuBefore, await cpuSnapshot({}));
+      results.rolloutTraffic = trafficFigures(load, loadSettings, runs, cpu);
     });
 
     await step(log, "rollback under load", async () => {
       const spec = specFor(pushed.v1);
       const { run, settings: loadSettings } = loadThroughLb(fleet, options);
+      const cpuBefore = await cpuSnapshot({});
       await sleep(2000);
       const started = Date.now();
       const rollbackResults = await rollbackAll(fleet.hosts, spec.app, spec.stack);
@@ -356,7 +360,12 @@ async function main(options: Options): Promise<number> {
           phasesMs: phasesOf(r.summary?.durationsMs ?? {}),
         })),
         totalMs,
-        traffic: trafficFigures(load, loadSettings, runs),
+        traffic: trafficFigures(
+          load,
+          loadSettings,
+          runs,
+          cpuShare(cpuBefore, await cpuSnapshot({})),
+        ),
       };
     });
   } catch (error) {
@@ -378,8 +387,10 @@ function trafficFigures(
   load: { samples: import("./stats").Sample[]; startedAtMs: number; durationMs: number },
   settings: LoadSettings,
   runs: HostRun[],
+  cpu: CpuShare | null,
 ): TrafficFigures {
   return {
+    cpu,
     settings,
     durationMs: load.durationMs,
     summary: summarizeTraffic(load.samples),

@@ -155,6 +155,32 @@ export function renderMarkdown(r: BenchResults): string {
         ]),
       ),
     );
+    const cpuLines = r.nginx.throughput.flatMap((c) => {
+      const perRequest = (cpuMs: number | null | undefined, t: typeof c.direct) => {
+        const requests = t.requestsPerSecond * t.durationSeconds;
+        return cpuMs == null || requests === 0 ? "–" : ((cpuMs * 1000) / requests).toFixed(0);
+      };
+      const d = c.direct.cpu;
+      const n = c.nginx.cpu;
+      if (!d || !n) return [];
+      const otherShare = (share: typeof d) =>
+        share.cpuMs.machineBusy && share.cpuMs.other !== null
+          ? `${Math.round((100 * share.cpuMs.other) / share.cpuMs.machineBusy)}%`
+          : "–";
+      return [
+        `- ${c.connections} connection(s): direct: app ${perRequest(d.cpuMs.containers.app, c.direct)}, ` +
+          `load generator ${perRequest(d.cpuMs.loadGenerator, c.direct)}; through nginx: app ${perRequest(n.cpuMs.containers.app, c.nginx)}, ` +
+          `nginx ${perRequest(n.cpuMs.containers.nginx, c.nginx)}, load generator ${perRequest(n.cpuMs.loadGenerator, c.nginx)}. ` +
+          `Other work took ${otherShare(d)} / ${otherShare(n)} of the machine's busy CPU during these runs.`,
+      ];
+    });
+    if (cpuLines.length)
+      out.push(
+        "",
+        "CPU per request (µs), from the containers' cgroups and this process:",
+        "",
+        ...cpuLines,
+      );
     if (r.nginx.slowClients.length) {
       const first = r.nginx.slowClients[0];
       out.push(
@@ -167,7 +193,7 @@ export function renderMarkdown(r: BenchResults): string {
             "target",
             "normal p50 / p99 ms",
             "normal non-2xx + failed",
-            "app connections peak / mean",
+            "app TCP connections peak / mean (incl. nginx's keep-alive pool)",
             "app time per slow response p50 / max ms",
             "slow responses completed",
           ],

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import { docker } from "../fleet/exec";
 import { onCleanup } from "./cleanup";
+import { addShares, containerIds, CpuShare, cpuShare, cpuSnapshot } from "./cpu";
 import { closedLoop, startLoad } from "./load";
 import { progress } from "./progress";
 import type { NginxComparison, SlowClientFigures, ThroughputFigures } from "./results";
@@ -140,11 +141,18 @@ export async function startPair(appImage: string, proxyImage: string) {
  * (connections, JIT, nginx's upstream keep-alive). The caller alternates targets between rounds,
  * so that a burst of other work on this shared machine hits both, not one.
  */
-async function throughputRound(endpoint: Endpoint, connections: number, seconds: number) {
+async function throughputRound(
+  endpoint: Endpoint,
+  connections: number,
+  seconds: number,
+  containers: Record<string, string>,
+) {
   const url = `http://${endpoint.host}:${endpoint.port}/`;
   await closedLoop(url, connections, 1);
+  const before = await cpuSnapshot(containers);
   const result = await closedLoop(url, connections, seconds);
-  return window(result.samples, 0, seconds * 1000);
+  const cpu = cpuShare(before, await cpuSnapshot(containers));
+  return { samples: window(result.samples, 0, seconds * 1000), cpu };
 }
 
 function throughputFigures(
@@ -152,9 +160,11 @@ function throughputFigures(
   connections: number,
   seconds: number,
   samples: Sample[],
+  cpu: CpuShare | null,
 ): ThroughputFigures {
   const traffic = summarizeTraffic(samples);
   return {
+    cpu,
     target,
     connections,
     durationSeconds: seconds,
@@ -171,17 +181,23 @@ async function compare(
   options: NginxBenchOptions,
 ): Promise<NginxComparison> {
   const samples: Record<Endpoint["target"], Sample[]> = { direct: [], nginx: [] };
+  const cpu: Record<Endpoint["target"], CpuShare | null> = { direct: null, nginx: null };
+  const ids = await containerIds([pair.direct.container, pair.nginx.container]);
+  const containers = {
+    app: ids[pair.direct.container] ?? "",
+    nginx: ids[pair.nginx.container] ?? "",
+  };
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? [pair.direct, pair.nginx] : [pair.nginx, pair.direct];
     for (const endpoint of order) {
-      samples[endpoint.target].push(
-        ...(await throughputRound(endpoint, connections, options.seconds)),
-      );
+      const measured = await throughputRound(endpoint, connections, options.seconds, containers);
+      samples[endpoint.target].push(...measured.samples);
+      cpu[endpoint.target] = addShares(cpu[endpoint.target], measured.cpu);
     }
   }
   const total = options.seconds * options.rounds;
-  const direct = throughputFigures("direct", connections, total, samples.direct);
-  const nginx = throughputFigures("nginx", connections, total, samples.nginx);
+  const direct = throughputFigures("direct", connections, total, samples.direct, cpu.direct);
+  const nginx = throughputFigures("nginx", connections, total, samples.nginx, cpu.nginx);
   return {
     connections,
     direct,

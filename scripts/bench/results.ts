@@ -2,6 +2,7 @@
  * The shape of bench/results/<timestamp>.json (every figure of one `npm run bench`) and the
  * targets it is read against. Figures the run could not take are null, with the reason in `notes`.
  */
+import type { CpuShare } from "./cpu";
 import type { LatencySummary, SecondBucket, TrafficSummary } from "./stats";
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -95,6 +96,8 @@ export interface TrafficFigures {
   summary: TrafficSummary;
   perSecond: SecondBucket[];
   phases: PhaseSpan[];
+  /** The machine's CPU over the window: this process, dockerd, and everything else (the fleet, other work). */
+  cpu: CpuShare | null;
 }
 
 export interface ThroughputFigures {
@@ -105,6 +108,8 @@ export interface ThroughputFigures {
   latencyMs: LatencySummary;
   non2xx: number;
   failed: number;
+  /** Where the CPU went during the measured runs (load generator, app, nginx, dockerd, other). */
+  cpu: CpuShare | null;
 }
 
 export interface NginxComparison {

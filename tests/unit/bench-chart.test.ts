@@ -28,6 +28,7 @@ function traffic(samples: Sample[]): TrafficFigures {
       timeoutSeconds: 10,
     },
     durationMs: 8000,
+    cpu: null,
     summary: summarizeTraffic(samples),
     perSecond: perSecond(samples),
     phases: spans,

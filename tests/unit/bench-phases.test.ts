@@ -122,6 +122,7 @@ describe("bench targets", () => {
     ]),
     perSecond: [],
     phases: [],
+    cpu: null,
   });
   const byName = (checks: ReturnType<typeof checkTargets>, part: string) =>
     checks.find((c) => c.name.includes(part));
@@ -185,6 +186,7 @@ describe("bench targets", () => {
       latencyMs: lat,
       non2xx: 0,
       failed: 0,
+      cpu: null,
     });
     const nginx = {
       throughput: [
