@@ -112,22 +112,33 @@ export async function rollout(
   options: RolloutOptions = {},
 ): Promise<RolloutResult> {
   const started = Date.now();
-  const command = renderDeployCommand(spec);
   const stdin = renderDeployStdin(spec, registry);
   const batchSize = options.batchSize ?? 1;
+  // The release command runs once per rollout: on the first host, alone, before any other host
+  // switches; every other host skips it.
+  const batches: SshTarget[][] = [];
+  const rest = spec.releaseCommand ? hosts.slice(1) : hosts;
+  if (spec.releaseCommand && hosts[0]) batches.push([hosts[0]]);
+  for (let i = 0; i < rest.length; i += batchSize) batches.push(rest.slice(i, i + batchSize));
+  const commandFor = (host: SshTarget) =>
+    renderDeployCommand(spec, undefined, {
+      skipReleaseCommand: Boolean(spec.releaseCommand) && host !== hosts[0],
+    });
   const results: HostResult[] = [];
-  for (let i = 0; i < hosts.length; i += batchSize) {
-    const batch = hosts.slice(i, i + batchSize);
+  for (const [index, batch] of batches.entries()) {
     progress(
       `deploying ${spec.image.split("@")[1]?.slice(7, 19)} to ${batch.map((h) => h.name).join(", ")}`,
     );
     const batchResults = await Promise.all(
-      batch.map((host) => runOnHost(host, command, stdin, options.quiet ?? false)),
+      batch.map((host) => runOnHost(host, commandFor(host), stdin, options.quiet ?? false)),
     );
     results.push(...batchResults);
     const failed = batchResults.find((r) => r.exitCode !== 0);
     if (failed) {
-      const untouched = hosts.slice(i + batchSize).map((h) => h.name);
+      const untouched = batches
+        .slice(index + 1)
+        .flat()
+        .map((h) => h.name);
       const error = `rollout stopped: ${failed.error}${untouched.length ? `; not touched: ${untouched.join(", ")}` : ""}`;
       progress(error);
       return { ok: false, results, untouched, error, ms: Date.now() - started };

@@ -27,6 +27,12 @@ describe("fleet: a rolling deploy over SSH", () => {
       figure(`first deploy ${r.host} phases (ms)`, r.summary?.durationsMs);
     }
     figure("first deploy, 3 hosts, total (ms)", result.ms);
+    // The release command ran once in the rollout: on the first host only.
+    assert.match(result.results[0]!.stderr, /release phase: running .*\nmigrated/);
+    for (const r of result.results.slice(1)) {
+      assert.match(r.stderr, /release phase: skipped here/);
+      assert.doesNotMatch(r.stderr, /migrated/);
+    }
     await assertAllOn(v1);
     assert.deepEqual(await servedDigests(), new Set([v1]));
   });

@@ -84,6 +84,14 @@ describe("the agent invocation (what the Pulumi program and the fleet send to a 
     );
   });
 
+  it("adds --skip-release-command only when asked (every host of a rollout but the first)", () => {
+    assert.ok(!renderDeployCommand(spec()).includes("--skip-release-command"));
+    assert.match(
+      renderDeployCommand(spec(), undefined, { skipReleaseCommand: true }),
+      / --config-hash [0-9a-f]{64} --skip-release-command$/,
+    );
+  });
+
   it("renders rollback and status with identity only", () => {
     assert.equal(
       renderRollbackCommand("shop", "prod"),

@@ -71,7 +71,8 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
       timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
       keepReleases: 3,
     });
-    const argv = command.split(" ").slice(3); // drop `sudo -n /usr/local/bin/berth-agent`
+    // drop `sudo -n /usr/local/bin/berth-agent`; add the per-host flag the rollout may add
+    const argv = [...command.split(" ").slice(3), "--skip-release-command"];
     // Stdin that is not the contract's JSON: the flags passed, so the agent fails on stdin instead.
     const r = agent(argv, "not json\n");
     assert.equal(r.code, AGENT_EXIT.usage);

@@ -56,8 +56,21 @@ export function assertValidSpec(spec: ReleaseSpec): void {
   if (problems.length > 0) throw new Error(`invalid release spec: ${problems.join("; ")}`);
 }
 
+/** Per-host choices of one rollout that are not part of the release (and not of its config hash). */
+export interface DeployOptions {
+  /**
+   * The release command runs once per rollout: on its first host, before any host switches.
+   * Every other host gets `skipReleaseCommand: true` (`--skip-release-command`).
+   */
+  skipReleaseCommand?: boolean;
+}
+
 /** `berth-agent deploy`'s command line: identity only, nothing secret. */
-export function renderDeployCommand(spec: ReleaseSpec, agentPath: string = AGENT_PATH): string {
+export function renderDeployCommand(
+  spec: ReleaseSpec,
+  agentPath: string = AGENT_PATH,
+  options: DeployOptions = {},
+): string {
   assertValidSpec(spec);
   return [
     "sudo",
@@ -72,6 +85,7 @@ export function renderDeployCommand(spec: ReleaseSpec, agentPath: string = AGENT
     spec.image,
     "--config-hash",
     configHash(spec),
+    ...(options.skipReleaseCommand ? ["--skip-release-command"] : []),
   ]
     .map(shellQuote)
     .join(" ");
