@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadWorkflow, readWorkflowText, secretsUsed, workflowFiles } from "./workflows-helpers";
 
 // Commit SHAs checked against public sources when the workflows were written; an action whose
@@ -64,6 +66,27 @@ describe("workflows: actions, pins and secrets", () => {
       it("defaults to a read-only token", () => {
         assert.deepEqual(workflow.permissions, { contents: "read" });
       });
+    });
+  }
+});
+
+describe("workflows: the project commands they run", () => {
+  const scripts = Object.keys(
+    (
+      JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts,
+  );
+
+  for (const file of workflowFiles()) {
+    it(`${file} runs only scripts that package.json defines`, () => {
+      const text = readWorkflowText(file);
+      const used = [...text.matchAll(/\b(?:npm run(?: --silent)?|pnpm run) ([a-z][\w:-]*)/g)].map(
+        (m) => m[1] as string,
+      );
+      for (const name of used)
+        assert.ok(scripts.includes(name), `${file} runs "${name}", which package.json lacks`);
     });
   }
 });
