@@ -40,3 +40,14 @@ export function tagsFor(
     "managed-by": "pulumi",
   };
 }
+
+/**
+ * The rollout order: batches of `batchSize`, except that with a release command (migrations) the
+ * first host goes alone. The release command runs there only, and must finish before any other
+ * host switches to the new release.
+ */
+export function rolloutPlan<T>(items: T[], batchSize: number, releaseCommand: boolean): T[][] {
+  if (!releaseCommand || batchSize === 1 || items.length === 0)
+    return rolloutBatches(items, batchSize);
+  return [items.slice(0, 1), ...rolloutBatches(items.slice(1), batchSize)];
+}

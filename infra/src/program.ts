@@ -152,6 +152,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       dependsOn: [h.instance],
     })),
     batchSize: config.release.batchSize,
+    releaseCommand: config.release.command !== null,
     spec,
     registry,
     agent,

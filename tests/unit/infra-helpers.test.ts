@@ -29,6 +29,7 @@ import {
   hostNames,
   resourceName,
   rolloutBatches,
+  rolloutPlan,
   tagsFor,
   zoneIndexFor,
 } from "../../infra/src/naming";
@@ -80,6 +81,12 @@ describe("infra helpers (pure, no mocks)", () => {
       assert.deepEqual(rolloutBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
       assert.deepEqual(rolloutBatches([1, 2], 1), [[1], [2]]);
       assert.throws(() => rolloutBatches([1], 0), /batch size 0/);
+    });
+    it("sends the first host alone when a release command must run before any switch", () => {
+      assert.deepEqual(rolloutPlan([1, 2, 3, 4, 5], 2, true), [[1], [2, 3], [4, 5]]);
+      assert.deepEqual(rolloutPlan([1, 2, 3, 4, 5], 2, false), [[1, 2], [3, 4], [5]]);
+      assert.deepEqual(rolloutPlan([1, 2, 3], 1, true), [[1], [2], [3]]);
+      assert.deepEqual(rolloutPlan([1], 1, true), [[1]]);
     });
     it("puts the fixed tags last so a stack cannot override them", () => {
       const tags = tagsFor(

@@ -58,9 +58,10 @@ describe("infra release: the per-host deploy commands", () => {
         const { spec } = stdinOf(deploy);
         assert.equal(spec.image, run.outputs.digest);
         assert.equal(spec.proxyImage, run.outputs.proxyDigest);
+        const first = deploy === deploys(run)[0];
         assert.equal(
           deploy.inputs.create,
-          `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack ${run.stack} --image ${String(run.outputs.digest)} --config-hash ${configHash(spec)}`,
+          `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack ${run.stack} --image ${String(run.outputs.digest)} --config-hash ${configHash(spec)}${first ? "" : " --skip-release-command"}`,
         );
         assert.equal(
           deploy.inputs.update,
@@ -158,6 +159,33 @@ describe("infra release: the per-host deploy commands", () => {
     });
     const zones = (run.outputs.hosts as { zone: string }[]).map((h) => h.zone);
     assert.deepEqual(zones, ["eu-west-1a", "eu-west-1b", "eu-west-1a", "eu-west-1b", "eu-west-1a"]);
+  });
+
+  it("with a release command, sends the first host alone and lets only it run the command", async () => {
+    const run = await runProgram({
+      stack: "prod",
+      configOverrides: {
+        "berth:hosts": { count: 5, instanceType: "t3.medium" },
+        "berth:release": { batchSize: 2, command: ["node", "dist/migrate.js"] },
+      },
+    });
+    const byHost = new Map(deploys(run).map((d) => [d.name.replace("shop-api-release-", ""), d]));
+    const host = (name: string) => byHost.get(name)!;
+    assert.deepEqual(stdinOf(host("host-1")).spec.releaseCommand, ["node", "dist/migrate.js"]);
+    assert.doesNotMatch(String(host("host-1").inputs.create), /--skip-release-command/);
+    for (const name of ["host-2", "host-3", "host-4", "host-5"])
+      assert.match(String(host(name).inputs.create), / --skip-release-command$/, name);
+    for (const name of ["host-2", "host-3"])
+      assert.ok(dependsOn(host(name), host("host-1")), `${name} after host-1`);
+    assert.ok(!dependsOn(host("host-3"), host("host-2")), "host-2 and host-3 roll together");
+    for (const name of ["host-4", "host-5"])
+      for (const earlier of ["host-2", "host-3"])
+        assert.ok(dependsOn(host(name), host(earlier)), `${name} after ${earlier}`);
+    assert.deepEqual(
+      deploys(run).map((d) => d.inputs.triggers),
+      deploys(run).map(() => deploys(run)[0]!.inputs.triggers),
+      "skipping the command is not part of the release identity",
+    );
   });
 
   it("connects as ec2-user, waits for a booting host, and goes through the bastion in prod", () => {

@@ -8,7 +8,7 @@ import {
   shellQuote,
 } from "../agent/invocation";
 import { AgentScript } from "../files";
-import { rolloutBatches } from "../naming";
+import { rolloutPlan } from "../naming";
 
 /** The user cloud-init creates on Amazon Linux 2023 (passwordless sudo); root logins are off. */
 export const SSH_USER = "ec2-user";
@@ -78,6 +78,8 @@ export interface ReleaseArgs {
   targets: ReleaseTarget[];
   /** Hosts per batch; batch N starts only after every host of batch N-1 succeeded. */
   batchSize: number;
+  /** Whether the spec has a release command: then the first host goes alone, running it. */
+  releaseCommand: boolean;
   /** The release: image and proxy by digest, process spec, environment (secret values inside). */
   spec: pulumi.Output<ReleaseSpec>;
   /** How hosts log in to the registry; `helper` on AWS (no password anywhere). */
@@ -97,7 +99,7 @@ export type ReleaseSummary = pulumi.Output<unknown>;
 
 /**
  * The rolling release: per host, install the agent, then run `berth-agent deploy`, batch after
- * batch. A failed host fails `pulumi up` and the later batches never start (their commands
+ * batch (the first host alone when there is a release command, see rolloutPlan). A failed host fails `pulumi up` and the later batches never start (their commands
  * depend on it), so untouched hosts keep serving the previous release.
  */
 export class Release extends pulumi.ComponentResource {
@@ -130,7 +132,13 @@ export class Release extends pulumi.ComponentResource {
     // The command line carries only the image and the config hash; the hash covers the
     // environment, so it inherits its secrecy. It is a sha256 and reveals no value: unsecret it
     // so diffs stay readable. The stdin (with the environment) stays secret.
-    const deployCommand = pulumi.unsecret(args.spec.apply((spec) => renderDeployCommand(spec)));
+    // The release command (migrations) runs once per rollout, on the first host; the others skip it.
+    const deployCommandFor = (first: boolean) =>
+      pulumi.unsecret(
+        args.spec.apply((spec) =>
+          renderDeployCommand(spec, AGENT_PATH, { skipReleaseCommand: !first }),
+        ),
+      );
     const triggers = pulumi.unsecret(
       args.spec.apply((spec) => releaseTriggers(spec, args.agent.sha256)),
     );
@@ -142,10 +150,12 @@ export class Release extends pulumi.ComponentResource {
 
     this.summaries = {};
     let previousBatch: pulumi.Resource[] = [];
-    for (const batch of rolloutBatches(args.targets, args.batchSize)) {
+    const plan = rolloutPlan(args.targets, args.batchSize, args.releaseCommand);
+    for (const batch of plan) {
       const thisBatch: pulumi.Resource[] = [];
       for (const target of batch) {
         const connection = connectionFor(target);
+        const deployCommand = deployCommandFor(target === args.targets[0]);
         const install = new command.remote.Command(
           `${name}-${target.name}-agent`,
           {
