@@ -157,6 +157,14 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(prod.get(INSTANCE, "shop-api-hosts-host-1").inputs.ami, "ami-0a1b2c3d4e5f67890");
   });
 
+  it("changes hosts one after another, never all at once", () => {
+    const hosts = prod.ofType(INSTANCE).filter((i) => i.name.includes("-hosts-"));
+    const [one, two] = hosts.sort((a, b) => a.name.localeCompare(b.name));
+    assert.ok(one && two);
+    assert.ok(two.dependencies.includes(one.urn), "host-2 waits for host-1");
+    assert.ok(!one.dependencies.includes(two.urn));
+  });
+
   it("uses a pinned AMI without asking SSM", async () => {
     const run = await runProgram({
       stack: "staging",

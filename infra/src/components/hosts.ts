@@ -114,6 +114,7 @@ export class Hosts extends pulumi.ComponentResource {
     this.keyName = keyPair.keyName;
 
     const ami = hostAmi(args.instanceType, args.ami, parent);
+    let previous: aws.ec2.Instance | undefined;
     this.hosts = hostNames(args.count).map((hostName, i) => {
       const zoneIndex = zoneIndexFor(i, args.availabilityZones.length);
       const zone = args.availabilityZones[zoneIndex] as string;
@@ -149,8 +150,12 @@ export class Hosts extends pulumi.ComponentResource {
           // release; to roll a cloud-config change, replace hosts one at a time with
           // `pulumi up --replace <urn>`.
           ignoreChanges: ["ami", "userData"],
+          // Some changes (the instance type, for one) stop and start an instance. Chained, the
+          // hosts change one after another instead of all at once, so the others keep serving.
+          dependsOn: previous ? [previous] : [],
         },
       );
+      previous = instance;
       return { name: hostName, zone, instance };
     });
 
