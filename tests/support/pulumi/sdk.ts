@@ -1,8 +1,8 @@
 /**
- * The one @pulumi/pulumi instance the program uses. The tests package does not depend on the
- * SDK itself, so it is loaded from infra's node_modules: pnpm links both to the same real path,
- * which makes setMocks here and the program's resources share one runtime.
+ * The one @pulumi/pulumi instance the tests share with the program: tests and infra depend on the
+ * same exact version, which pnpm links to one real path, so setMocks here and the program's
+ * resources use one runtime.
  */
-import * as pulumi from "../../../infra/node_modules/@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export { pulumi };
