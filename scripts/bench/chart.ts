@@ -9,8 +9,8 @@ import type { AgentPhase, PhaseSpan, TrafficFigures } from "./results";
 export const CHART_SIZE = { width: 1400, height: 820 };
 
 /** One colour per phase; the phases that matter to traffic (boot, switch, drain) stand out. */
-export const PHASE_COLORS: Record<AgentPhase | "ssh", string> = {
-  ssh: "#e0e0e0",
+export const PHASE_COLORS: Record<AgentPhase | "overhead", string> = {
+  overhead: "#e0e0e0",
   lock: "#d6d6d6",
   login: "#c9d7e8",
   pull: "#9ec5fe",

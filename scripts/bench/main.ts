@@ -37,6 +37,7 @@ import {
   TrafficFigures,
 } from "./results";
 import { perSecond, ratio, summarizeTraffic } from "./stats";
+import { chartSubtitle } from "./subtitle";
 import { checkTargets } from "./targets";
 
 interface Options {
@@ -394,8 +395,11 @@ function trafficFigures(
     settings,
     durationMs: load.durationMs,
     summary: summarizeTraffic(load.samples),
-    perSecond: perSecond(load.samples),
+    // The last second is cut short by the stop: leave it out of the per-second figures.
+    perSecond: perSecond(load.samples).filter((b) => b.t < Math.floor(load.durationMs / 1000)),
+    loadStartedAtMs: load.startedAtMs,
     phases: runs.flatMap((r) => phaseSpans(r, load.startedAtMs)),
+    hostRuns: runs,
   };
 }
 
@@ -408,11 +412,9 @@ async function writeResults(results: BenchResults, outDir: string): Promise<void
   fs.writeFileSync(`${base}.md`, markdown);
   const written = [`${base}.json`, `${base}.md`];
   if (results.rolloutTraffic) {
-    const subtitle =
-      `${results.rolloutTraffic.settings.ratePerSecond} req/s constant through the LB, ` +
-      `${results.machine.cores} cores, commit ${results.commit.sha?.slice(0, 12) ?? "unknown"}, ${results.startedAt}; ` +
-      "bands: each host's deploy phases";
-    const { png } = await renderChart(buildRolloutChartOption(results.rolloutTraffic, subtitle));
+    const { png } = await renderChart(
+      buildRolloutChartOption(results.rolloutTraffic, chartSubtitle(results)),
+    );
     fs.writeFileSync(`${base}.png`, png);
     written.push(`${base}.png`);
   }

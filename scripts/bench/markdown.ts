@@ -60,8 +60,8 @@ export function renderMarkdown(r: BenchResults): string {
         [
           "host",
           ...phases,
-          "ssh",
-          "other",
+          "ssh + receipt",
+          "agent other",
           "total",
           "serving after",
           "floor (pull + boot)",
@@ -109,6 +109,15 @@ export function renderMarkdown(r: BenchResults): string {
         trafficRows,
       ),
     );
+    const busy = r.rolloutTraffic?.cpu;
+    if (busy?.cpuMs.machineBusy) {
+      out.push(
+        "",
+        `During the rollout the machine was ${Math.round((100 * busy.cpuMs.machineBusy) / (busy.wallMs * r.machine.cores))}% busy ` +
+          `(${(busy.cpuMs.machineBusy / 1000).toFixed(1)} CPU-s in ${(busy.wallMs / 1000).toFixed(1)} s on ${r.machine.cores} cores; ` +
+          `the load generator took ${(busy.cpuMs.loadGenerator / 1000).toFixed(1)} CPU-s, the fleet and any other work the rest).`,
+      );
+    }
   }
 
   if (r.rollback) {

@@ -58,9 +58,9 @@ export function hostFigures(run: HostRun, floor: FloorFigures | null): HostRollo
 /**
  * Where each phase ran, in ms since `originMs` (epoch ms of the load's start). The agent's start is
  * its receipt time minus its total; phases follow one another in the agent's order. When the switch
- * moment is known, the phases are shifted so that the switch ends there (the agent's unattributed
- * bookkeeping then shows before the first phase and after the last). The SSH connection before the
- * agent starts is its own span.
+ * moment is known, the phases are shifted so that the switch ends there. What lies outside the
+ * named phases (SSH, the agent's bookkeeping) is an "overhead" span before the first phase and
+ * after the last, up to the end of the deployer's command.
  */
 export function phaseSpans(run: HostRun, originMs: number): PhaseSpan[] {
   const durations = run.summary?.durationsMs;
@@ -68,7 +68,12 @@ export function phaseSpans(run: HostRun, originMs: number): PhaseSpan[] {
   const deployerStart = run.startedAtMs - originMs;
   if (!durations || typeof durations.total !== "number" || Number.isNaN(endAt)) {
     return [
-      { host: run.host, phase: "ssh", startMs: deployerStart, endMs: deployerStart + run.wallMs },
+      {
+        host: run.host,
+        phase: "overhead",
+        startMs: deployerStart,
+        endMs: deployerStart + run.wallMs,
+      },
     ];
   }
   let cursor = Math.max(deployerStart, endAt - durations.total - originMs);
@@ -86,11 +91,11 @@ export function phaseSpans(run: HostRun, originMs: number): PhaseSpan[] {
     }
   }
   const firstStart = phases[0]?.startMs ?? deployerStart;
-  const ssh: PhaseSpan[] =
-    firstStart > deployerStart
-      ? [{ host: run.host, phase: "ssh", startMs: deployerStart, endMs: firstStart }]
-      : [];
-  return [...ssh, ...phases];
+  const lastEnd = phases[phases.length - 1]?.endMs ?? deployerStart;
+  const deployerEnd = deployerStart + run.wallMs;
+  const overhead = (startMs: number, endMs: number): PhaseSpan[] =>
+    endMs > startMs ? [{ host: run.host, phase: "overhead", startMs, endMs }] : [];
+  return [...overhead(deployerStart, firstStart), ...phases, ...overhead(lastEnd, deployerEnd)];
 }
 
 /**

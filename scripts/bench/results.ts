@@ -3,6 +3,7 @@
  * targets it is read against. Figures the run could not take are null, with the reason in `notes`.
  */
 import type { CpuShare } from "./cpu";
+import type { HostRun } from "./phases";
 import type { LatencySummary, SecondBucket, TrafficSummary } from "./stats";
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -32,9 +33,14 @@ export interface MachineFacts {
   kernel: string;
 }
 
+/**
+ * One stretch of a host's deploy on the load's time axis. "overhead" is time outside the agent's
+ * named phases: the SSH connection, and the agent's own bookkeeping (jq, docker inspect, writing
+ * the receipt) before its first and after its last named phase.
+ */
 export interface PhaseSpan {
   host: string;
-  phase: AgentPhase | "ssh";
+  phase: AgentPhase | "overhead";
   /** ms since the load started (the chart's time axis). */
   startMs: number;
   endMs: number;
@@ -91,11 +97,15 @@ export interface LoadSettings {
 
 export interface TrafficFigures {
   settings: LoadSettings;
+  /** Epoch ms when the load started: the origin of every time in here. */
+  loadStartedAtMs: number;
   /** From the first request to the last response, ms. */
   durationMs: number;
   summary: TrafficSummary;
   perSecond: SecondBucket[];
   phases: PhaseSpan[];
+  /** What the phases were computed from: each host's start, wall time, switch moment and receipt. */
+  hostRuns: HostRun[];
   /** The machine's CPU over the window: this process, dockerd, and everything else (the fleet, other work). */
   cpu: CpuShare | null;
 }

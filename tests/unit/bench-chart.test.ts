@@ -11,7 +11,7 @@ import type { PhaseSpan, TrafficFigures } from "../../scripts/bench/results";
 import { perSecond, Sample, summarizeTraffic } from "../../scripts/bench/stats";
 
 const spans: PhaseSpan[] = [
-  { host: "host-1", phase: "ssh", startMs: 1000, endMs: 1200 },
+  { host: "host-1", phase: "overhead", startMs: 1000, endMs: 1200 },
   { host: "host-1", phase: "boot", startMs: 1200, endMs: 2700 },
   { host: "host-1", phase: "switch", startMs: 2700, endMs: 3000 },
   { host: "host-1", phase: "lock", startMs: 3000, endMs: 3000 },
@@ -29,6 +29,8 @@ function traffic(samples: Sample[]): TrafficFigures {
     },
     durationMs: 8000,
     cpu: null,
+    hostRuns: [],
+    loadStartedAtMs: 0,
     summary: summarizeTraffic(samples),
     perSecond: perSecond(samples),
     phases: spans,
@@ -84,7 +86,7 @@ describe("bench chart: the ECharts option", () => {
     // One empty legend series per phase present, so the legend explains the colours.
     assert.deepEqual(
       series.slice(6).map((s) => s.name),
-      ["ssh", "boot", "switch", "lock"],
+      ["overhead", "boot", "switch", "lock"],
     );
   });
 
