@@ -12,4 +12,5 @@ export {
   runStackPolicy,
 } from "../../tests/policy/support/harness";
 export type { AnyPolicy, FakeResource } from "../../tests/policy/support/harness";
+export { policyViewOf } from "../../tests/policy/support/program";
 export { policies } from "../../policy/testing";

@@ -2,10 +2,10 @@ import { sep } from "node:path";
 import {
   AnyPolicy,
   REPO_ROOT,
-  FakeResource,
   ProgramRun,
   RegisteredResource,
   isStackPolicy,
+  policyViewOf,
   runResourcePolicy,
   runStackPolicy,
 } from "./program";
@@ -126,46 +126,13 @@ function releases(run: ProgramRun, imageSource: "build" | "pinned"): PreviewRele
     );
 }
 
-/** A Go duration as Pulumi records custom timeouts ("20m", "1h30m", "45s") in seconds; 0 when unset. */
-export function durationSeconds(text: string | undefined): number {
-  if (!text) return 0;
-  let seconds = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g))
-    seconds += Number(amount) * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
-  return seconds;
-}
-
-/** A registered resource as a CrossGuard rule sees it (inputs for resource rules, state for stack rules). */
-function asPolicyResource(r: RegisteredResource, props: Record<string, unknown>): FakeResource {
-  return {
-    type: r.type,
-    name: r.name,
-    urn: r.urn,
-    props,
-    opts: {
-      protect: false,
-      ignoreChanges: r.ignoreChanges,
-      aliases: [],
-      customTimeouts: {
-        createSeconds: durationSeconds(r.customTimeouts?.create),
-        updateSeconds: durationSeconds(r.customTimeouts?.update),
-        deleteSeconds: durationSeconds(r.customTimeouts?.delete),
-      },
-      additionalSecretOutputs: r.additionalSecretOutputs,
-      ...(r.parent ? { parent: r.parent } : {}),
-    },
-    dependencies: r.dependencies,
-    propertyDependencies: {},
-  };
-}
-
 /** Runs every rule of the pack on the run's resources, as `--policy-pack policy` would. */
 export async function policyVerdicts(
   run: ProgramRun,
   rules: AnyPolicy[],
   config: Record<string, object> = {},
 ): Promise<PreviewVerdict[]> {
-  const custom = run.resources.filter((r) => r.custom && r.urn);
+  const view = policyViewOf(run);
   const verdicts: PreviewVerdict[] = [];
   for (const rule of rules) {
     let applied = false;
@@ -179,16 +146,10 @@ export async function policyVerdicts(
         violations.push({ message: v.message, resource: v.urn ? keyOfUrn(v.urn) : null });
     };
     if (isStackPolicy(rule)) {
-      collect(
-        await runStackPolicy(
-          rule,
-          custom.map((r) => asPolicyResource(r, { ...r.state, id: r.id })),
-          config[rule.name],
-        ),
-      );
+      collect(await runStackPolicy(rule, view.outputs, config[rule.name]));
     } else {
-      for (const r of custom)
-        collect(await runResourcePolicy(rule, asPolicyResource(r, r.inputs), config[rule.name]));
+      for (const resource of view.inputs)
+        collect(await runResourcePolicy(rule, resource, config[rule.name]));
     }
     verdicts.push({
       policy: rule.name,

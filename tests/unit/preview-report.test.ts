@@ -3,13 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { policies, runProgram, TEST_DATABASE_URL_FOR_TESTS } from "./preview-fixtures";
-import {
-  buildReport,
-  durationSeconds,
-  keyOfUrn,
-  policyVerdicts,
-} from "../../scripts/preview/report";
+import { buildReport, keyOfUrn, policyVerdicts } from "../../scripts/preview/report";
 import { previewOnce } from "./preview-helpers";
+import { durationSeconds } from "../policy/support/program";
 
 function stackConfig(stack: string): Record<string, { [key: string]: unknown }> {
   const text = readFileSync(join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8");
@@ -130,7 +126,7 @@ describe("offline preview: helpers", () => {
     assert.equal(keyOfUrn("urn:pulumi:prod::berth::pulumi:pulumi:Stack::berth-prod"), null);
   });
 
-  it("turns Pulumi's custom timeouts into seconds", () => {
+  it("turns Pulumi's custom timeouts into seconds (the policy view's parser)", () => {
     assert.equal(durationSeconds("20m"), 1200);
     assert.equal(durationSeconds("1h30m15s"), 5415);
     assert.equal(durationSeconds(undefined), 0);
