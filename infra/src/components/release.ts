@@ -175,7 +175,9 @@ export class Release extends pulumi.ComponentResource {
           {
             connection,
             create: deployCommand,
-            // Same as create, so a trigger change is an in-place update, not a replacement.
+            // The docs say a trigger change with `update` set is an update, but the provider marks
+            // triggers replaceOnChanges (pulumi-command#855), so expect a replacement. Either way
+            // the deploy runs exactly once: `update` is `create`, and there is no delete.
             update: deployCommand,
             // No delete: the agent on the host owns the old containers. A replacement creates the
             // new resource before deleting the old one; a delete that stopped containers would
