@@ -20,3 +20,13 @@ export function isProductionUrn(urn: string, productionStacks: readonly string[]
   const stack = stackOfUrn(urn);
   return stack !== undefined && productionStacks.includes(stack);
 }
+
+/** Marks a resource rule not applicable outside the production stacks (read from its URN). */
+export function applyInProductionOnly(
+  args: { urn: string; notApplicable: (reason?: string) => void },
+  productionStacks: readonly string[],
+): void {
+  if (!isProductionUrn(args.urn, productionStacks)) {
+    args.notApplicable("applies to production stacks only");
+  }
+}

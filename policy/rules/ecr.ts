@@ -7,7 +7,7 @@ import {
 import { ruleConfig } from "../lib/config";
 import { fsbp } from "../lib/metadata";
 import { ofType, refersTo } from "../lib/stack";
-import { isProductionUrn, productionStacksSetting } from "../lib/stage";
+import { applyInProductionOnly, productionStacksSetting } from "../lib/stage";
 
 export const ecrScanOnPush: ResourceValidationPolicy = {
   name: "ecr-scan-on-push",
@@ -59,8 +59,7 @@ export const ecrNoForceDeleteInProduction: ResourceValidationPolicy = {
   configSchema: forceDeleteConfig.configSchema,
   validateResource: validateResourceOfType(aws.ecr.Repository, (repo, args, reportViolation) => {
     const { productionStacks } = forceDeleteConfig.read(args);
-    if (!isProductionUrn(args.urn, productionStacks))
-      args.notApplicable("applies to production stacks only");
+    applyInProductionOnly(args, productionStacks);
     if (repo.forceDelete === true) {
       reportViolation(
         "forceDelete is true; a replace or destroy would delete every release image.",

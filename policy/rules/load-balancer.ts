@@ -10,7 +10,7 @@ import {
 } from "../lib/elb";
 import { fsbp } from "../lib/metadata";
 import { ofType, read, referenced, zonesOfSubnets } from "../lib/stack";
-import { isProductionUrn, productionStacksSetting } from "../lib/stage";
+import { applyInProductionOnly, productionStacksSetting } from "../lib/stage";
 
 export const albDropsInvalidHeaders: ResourceValidationPolicy = {
   name: "alb-drop-invalid-header-fields",
@@ -75,9 +75,7 @@ export const albDeletionProtectionInProduction: ResourceValidationPolicy = {
   remediationSteps: "Set enableDeletionProtection: true for production stacks.",
   validateResource: onLoadBalancers((lb, args, reportViolation) => {
     const { productionStacks } = deletionConfig.read(args);
-    if (!isProductionUrn(args.urn, productionStacks)) {
-      args.notApplicable("applies to production stacks only");
-    }
+    applyInProductionOnly(args, productionStacks);
     if (lb.enableDeletionProtection !== true) {
       reportViolation("production load balancer has enableDeletionProtection unset or false.");
     }
@@ -100,9 +98,7 @@ export const albAccessLogsInProduction: ResourceValidationPolicy = {
   remediationSteps: "Set accessLogs: { bucket, enabled: true } on the production load balancer.",
   validateResource: onLoadBalancers((lb, args, reportViolation) => {
     const { productionStacks } = accessLogsConfig.read(args);
-    if (!isProductionUrn(args.urn, productionStacks)) {
-      args.notApplicable("applies to production stacks only");
-    }
+    applyInProductionOnly(args, productionStacks);
     if (!isApplicationLoadBalancer(lb)) args.notApplicable("not an application load balancer");
     const logs = lb.accessLogs;
     if (!logs || logs.enabled === false || !logs.bucket) {
