@@ -25,6 +25,22 @@ export const DOCKER_IN_DOCKER_FLAGS = [
 
 const LABEL = "berth.fleet";
 
+/** `docker run` for one long-lived fleet container: detached, on the fleet network, labelled, restarting. */
+function fleetContainerRunArgs(prefix: string, name: string): string[] {
+  return [
+    "run",
+    "--detach",
+    "--name",
+    name,
+    "--network",
+    fleetNames(prefix).network,
+    "--label",
+    `${LABEL}=${prefix}`,
+    "--restart",
+    "unless-stopped",
+  ];
+}
+
 export function networkCreateArgs(prefix: string): string[] {
   const names = fleetNames(prefix);
   return ["network", "create", "--label", `${LABEL}=${prefix}`, names.network];
@@ -34,18 +50,9 @@ export function networkCreateArgs(prefix: string): string[] {
 export function hostRunArgs(prefix: string, index: number, authorizedKey: string): string[] {
   const names = fleetNames(prefix);
   return [
-    "run",
-    "--detach",
-    "--name",
-    names.host(index),
+    ...fleetContainerRunArgs(prefix, names.host(index)),
     "--hostname",
     `host-${index}`,
-    "--network",
-    names.network,
-    "--label",
-    `${LABEL}=${prefix}`,
-    "--restart",
-    "unless-stopped",
     ...DOCKER_IN_DOCKER_FLAGS,
     "--volume",
     `${names.hostVolume(index)}:/var/lib/docker`,
@@ -63,16 +70,7 @@ export function hostRunArgs(prefix: string, index: number, authorizedKey: string
 export function registryRunArgs(prefix: string, configDir: string): string[] {
   const names = fleetNames(prefix);
   return [
-    "run",
-    "--detach",
-    "--name",
-    names.registry,
-    "--network",
-    names.network,
-    "--label",
-    `${LABEL}=${prefix}`,
-    "--restart",
-    "unless-stopped",
+    ...fleetContainerRunArgs(prefix, names.registry),
     "--volume",
     `${names.registryVolume}:/var/lib/docker-registry`,
     "--volume",
@@ -90,16 +88,7 @@ export function registryRunArgs(prefix: string, configDir: string): string[] {
 export function lbRunArgs(prefix: string, lbPort: number, configDir: string): string[] {
   const names = fleetNames(prefix);
   return [
-    "run",
-    "--detach",
-    "--name",
-    names.lb,
-    "--network",
-    names.network,
-    "--label",
-    `${LABEL}=${prefix}`,
-    "--restart",
-    "unless-stopped",
+    ...fleetContainerRunArgs(prefix, names.lb),
     "--volume",
     `${configDir}:/etc/berth-lb:ro`,
     "--publish",
