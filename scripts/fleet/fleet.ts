@@ -7,7 +7,7 @@ import { hostRunArgs, lbRunArgs, networkCreateArgs, registryRunArgs } from "./co
 import { docker, progress } from "./exec";
 import { renderHaproxyConfig, renderRegistryConfig } from "./lb-config";
 import { FleetSettings, REPO_ROOT, fleetNames } from "./settings";
-import { SshTarget, sshExec } from "./ssh";
+import { SshTarget, sshExec, waitForSsh } from "./ssh";
 
 export const AGENT_SOURCE = path.join(REPO_ROOT, "infra", "host", "berth-agent");
 export const LOGIN_USER = "berth";
@@ -145,7 +145,7 @@ async function ensureLb(settings: FleetSettings, healthPath: string) {
 
 async function hostTarget(settings: FleetSettings, index: number, privateKey: string) {
   const name = fleetNames(settings.prefix).host(index);
-  await waitFor(`${name}'s sshd and dockerd`, 60, async () => {
+  await waitFor(`${name}'s host key and dockerd`, 60, async () => {
     const r = await docker(
       [
         "exec",
@@ -160,14 +160,17 @@ async function hostTarget(settings: FleetSettings, index: number, privateKey: st
   });
   // Read through the engine (a trusted channel, like EC2's console output), then pinned for SSH.
   const hostKey = (await docker(["exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"])).stdout;
-  return {
+  const target: SshTarget = {
     name: `host-${index}`,
     host: "127.0.0.1",
     port: await publishedPort(name, 22),
     username: LOGIN_USER,
     privateKey,
     hostKey: hostKey.trim(),
-  } satisfies SshTarget;
+  };
+  // sshd starts only once the host's dockerd answers, a moment after the check above passes.
+  await waitForSsh(target, { timeoutMs: 30000 });
+  return target;
 }
 
 /** Lays the agent down on a host over SSH when its copy differs, as cloud-init does on AWS. */

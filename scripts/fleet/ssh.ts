@@ -82,3 +82,30 @@ export function sshExec(
     });
   });
 }
+
+/**
+ * Waits until a host runs commands over SSH. A published port accepts TCP before sshd listens
+ * behind it (docker-proxy answers for the container), so only a full session proves readiness.
+ */
+export async function waitForSsh(
+  target: SshTarget,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30000);
+  let lastError: string;
+  for (;;) {
+    const attemptBudget = Math.max(1000, Math.min(10000, deadline - Date.now()));
+    try {
+      const result = await sshExec(target, "true", "", { readyTimeoutMs: attemptBudget });
+      if (result.code === 0) return;
+      lastError = `\`true\` exited ${result.code}: ${result.stderr.trim()}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${target.name} (${target.host}:${target.port}) did not accept SSH within ${Math.round((options.timeoutMs ?? 30000) / 1000)}s; last attempt: ${lastError}`,
+      );
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 300));
+  }
+}
