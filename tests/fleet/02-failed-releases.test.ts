@@ -7,6 +7,7 @@ import {
   figure,
   lbUrl,
   newRelease,
+  onHost,
   servedDigests,
   specFor,
   statuses,
@@ -104,5 +105,33 @@ describe("fleet: a bad release changes nothing", () => {
       "a container of the failed release exists",
     );
     assert.equal(result.results[0]!.summary?.outcome, "failed");
+  });
+
+  it("when nginx rejects its config, the upstream file is put back and nginx keeps serving the old release", async () => {
+    const proxy = "berth-demo-local-proxy";
+    const upstream = "/var/lib/berth/berth-demo-local/proxy/upstream.conf";
+    const before = await onHost(0, `sudo -n cat ${upstream}`);
+    assert.equal(before.code, 0, before.stderr);
+    // A file nginx includes becomes unreadable to it: the running master keeps its loaded config,
+    // but `nginx -t` (run by the agent before any reload) now fails.
+    const breakIt = await onHost(
+      0,
+      `sudo -n docker exec -u 0 ${proxy} chmod 000 /etc/nginx/runtime/trusted-proxies.conf`,
+    );
+    assert.equal(breakIt.code, 0, breakIt.stderr);
+    try {
+      const image = await newRelease("nginx-rejects");
+      await failingRollout(specFor(image), AGENT_EXIT.proxy, /nginx rejected the new upstream/);
+      const after = await onHost(0, `sudo -n cat ${upstream}`);
+      assert.equal(after.stdout, before.stdout, "the upstream file was not put back");
+    } finally {
+      const fix = await onHost(
+        0,
+        `sudo -n docker exec -u 0 ${proxy} chmod 0644 /etc/nginx/runtime/trusted-proxies.conf`,
+      );
+      assert.equal(fix.code, 0, fix.stderr);
+    }
+    const check = await onHost(0, `sudo -n docker exec ${proxy} nginx -t`);
+    assert.equal(check.code, 0, check.stderr);
   });
 });
