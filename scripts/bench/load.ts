@@ -33,6 +33,20 @@ export interface LoadResult {
   requestsPerSecond: number;
 }
 
+/**
+ * A request's latency, as the smaller of two upper bounds. autocannon 9 keeps a queue of sent
+ * requests per connection and does not clear it when the server closes the connection (nginx does
+ * after `keepalive_requests`): from then on each response is timed from an older request's start,
+ * and latencies grow with every reconnect. With one request in flight per connection, a request is
+ * sent only after the connection's previous response, so the time since that response also bounds
+ * its latency, and is exact in a closed loop.
+ */
+export function boundedLatency(reportedMs: number, sincePreviousResponseMs: number | null): number {
+  return sincePreviousResponseMs === null
+    ? reportedMs
+    : Math.min(reportedMs, sincePreviousResponseMs);
+}
+
 export function startLoad(options: LoadOptions): LoadRun {
   const samples: Sample[] = [];
   const startedAtMs = Date.now();
@@ -61,8 +75,16 @@ export function startLoad(options: LoadOptions): LoadRun {
         });
     },
   );
-  instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-    samples.push({ atMs: Date.now() - startedAtMs, latencyMs: responseTime, status: statusCode });
+  const lastResponseAt = new Map<unknown, number>();
+  instance.on("response", (client, statusCode, _bytes, responseTime) => {
+    const now = performance.now();
+    const previous = lastResponseAt.get(client);
+    lastResponseAt.set(client, now);
+    samples.push({
+      atMs: Date.now() - startedAtMs,
+      latencyMs: boundedLatency(responseTime, previous === undefined ? null : now - previous),
+      status: statusCode,
+    });
   });
   instance.on("reqError", () => {
     samples.push({ atMs: Date.now() - startedAtMs, latencyMs: null, status: null });
