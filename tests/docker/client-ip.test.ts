@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { docker } from "../support/docker";
-import { APP_IMAGE, jsonLogs, startNginx, startStack, Stack, stopStack } from "./fixture";
+import {
+  APP_IMAGE,
+  jsonLogLine,
+  jsonLogs,
+  startNginx,
+  startStack,
+  Stack,
+  stopStack,
+} from "./fixture";
 
 /** What a client that claims to forward for someone sends. */
 const CLAIMED_CLIENT = "203.0.113.7";
@@ -67,7 +75,7 @@ describe("the client address, from X-Forwarded-For only when the sender is trust
   it("from a trusted network: nginx and the app see the forwarded address", async function () {
     const probe = randomBytes(6).toString("hex");
     const sender = await requestFromInsideNetwork(stack, stack.nginx, probe);
-    const logged = (await jsonLogs(stack.nginx)).find((line) => line.uri === `/?probe=${probe}`);
+    const logged = await jsonLogLine(stack.nginx, (line) => line.uri === `/?probe=${probe}`);
     assert.ok(logged, "nginx logged the request");
     assert.equal(logged.peer_addr, sender);
     assert.equal(logged.remote_addr, CLAIMED_CLIENT);
@@ -80,9 +88,7 @@ describe("the client address, from X-Forwarded-For only when the sender is trust
   it("from anywhere else: the header is ignored and the sender's own address is used", async function () {
     const probe = randomBytes(6).toString("hex");
     const sender = await requestFromInsideNetwork(stack, untrustingProxy, probe);
-    const logged = (await jsonLogs(untrustingProxy)).find(
-      (line) => line.uri === `/?probe=${probe}`,
-    );
+    const logged = await jsonLogLine(untrustingProxy, (line) => line.uri === `/?probe=${probe}`);
     assert.ok(logged, "nginx logged the request");
     assert.equal(logged.remote_addr, sender);
     assert.notEqual(logged.remote_addr, CLAIMED_CLIENT);

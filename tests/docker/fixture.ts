@@ -158,6 +158,23 @@ export async function jsonLogs(container: string): Promise<Record<string, unknow
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/**
+ * The first JSON log line of a container that `matches`, waiting for it: nginx buffers its access
+ * log and writes it at least once a second.
+ */
+export async function jsonLogLine(
+  container: string,
+  matches: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 5000,
+): Promise<Record<string, unknown> | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = (await jsonLogs(container)).find(matches);
+    if (line || Date.now() > deadline) return line;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** How many TCP connections to local `port` are ESTABLISHED in a container (from /proc/net/tcp*). */
 export async function establishedConnections(container: string, port: number): Promise<number> {
   const table = await docker(["exec", container, "cat", "/proc/net/tcp", "/proc/net/tcp6"]);

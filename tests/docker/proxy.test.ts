@@ -4,6 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { docker, dockerResult } from "../support/docker";
 import {
   establishedConnections,
+  jsonLogLine,
   jsonLogs,
   processUids,
   startApp,
@@ -155,7 +156,7 @@ describe("the app behind nginx on a private network", function () {
       const response = await request(`${stack.url}/version?probe=access-log`);
       const requestId = String(response.headers["x-request-id"]);
       assert.match(requestId, /^[0-9a-f]{32}$/);
-      const proxyLine = (await jsonLogs(stack.nginx)).find((line) => line.request_id === requestId);
+      const proxyLine = await jsonLogLine(stack.nginx, (line) => line.request_id === requestId);
       assert.ok(proxyLine, "nginx logged the request");
       assert.equal(proxyLine.uri, "/version?probe=access-log");
       assert.equal(proxyLine.status, 200);
