@@ -57,7 +57,9 @@ export function hostFigures(run: HostRun, floor: FloorFigures | null): HostRollo
 
 /**
  * Where each phase ran, in ms since `originMs` (epoch ms of the load's start). The agent's start is
- * its receipt time minus its total; phases follow one another in the agent's order. When the switch
+ * its receipt time minus its total; phases follow one another in the agent's order (the workers
+ * phase is drawn as one span after the drain, though its first part, starting the new workers,
+ * runs just before the drain). When the switch
  * moment is known, the phases are shifted so that the switch ends there. What lies outside the
  * named phases (SSH, the agent's bookkeeping) is an "overhead" span before the first phase and
  * after the last, up to the end of the deployer's command.

@@ -1,0 +1,62 @@
+import * as assert from "node:assert/strict";
+import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import type { HostStatus } from "../../scripts/fleet/rollout";
+import { assertAllOn, deploy, figure, hosts, newRelease, specFor, statuses } from "./support/fleet";
+
+const runningWorkers = (status: HostStatus) =>
+  status.containers.filter((c) => c.role === "worker" && c.state === "running");
+
+describe("fleet: the worker process is replaced with each release", () => {
+  it("every host ends with one running worker, of the new release; the old one is stopped", async () => {
+    const before = await statuses();
+    const oldWorkers = before.flatMap(runningWorkers).map((c) => c.id);
+    assert.equal(oldWorkers.length, hosts().length, "expected one worker per host before");
+
+    const image = await newRelease("workers");
+    const result = await deploy(specFor(image));
+    assert.equal(result.ok, true, result.error ?? "");
+    for (const r of result.results)
+      figure(`${r.host} workers phase (ms)`, r.summary?.durationsMs.workers);
+
+    for (const status of await assertAllOn(image)) {
+      const workers = runningWorkers(status);
+      assert.equal(workers.length, 1, `${status.host}: ${workers.length} running workers`);
+      assert.equal(workers[0]!.image, image);
+      const stopped = status.containers.filter((c) => oldWorkers.includes(c.id));
+      for (const c of stopped) assert.notEqual(c.state, "running", `${c.name} still runs`);
+    }
+  });
+
+  it("a worker that does not stay up fails the host with its log lines; the old worker keeps running", async () => {
+    const good = (await statuses())[0]!;
+    const oldWorker = runningWorkers(good)[0]!;
+    const image = await newRelease("worker-crash");
+    const spec = specFor(image, {
+      worker: {
+        command: ["node", "-e", "console.error('queue unreachable'); process.exit(3)"],
+        count: 1,
+      },
+    });
+    const result = await deploy(spec, { only: [hosts()[0]!] });
+    assert.equal(result.ok, false);
+    assert.equal(result.results[0]!.exitCode, AGENT_EXIT.failed, result.error ?? "");
+    assert.match(result.error ?? "", /did not stay up.*queue unreachable/);
+
+    const after = (await statuses())[0]!;
+    const workers = runningWorkers(after);
+    assert.deepEqual(
+      workers.map((c) => c.id),
+      [oldWorker.id],
+      "the old worker is not the only one running",
+    );
+    assert.ok(
+      !after.containers.some((c) => c.role === "worker" && c.image === image),
+      "the failed worker was not removed",
+    );
+
+    // Put host-1 back on the release the other hosts run, workers included.
+    const restore = await deploy(specFor(good.image), { only: [hosts()[0]!] });
+    assert.equal(restore.ok, true, restore.error ?? "");
+    await assertAllOn(good.image);
+  });
+});
