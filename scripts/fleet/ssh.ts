@@ -91,7 +91,8 @@ export async function waitForSsh(
   target: SshTarget,
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30000);
+  const timeoutMs = options.timeoutMs ?? 30000;
+  const deadline = Date.now() + timeoutMs;
   let lastError: string;
   for (;;) {
     const attemptBudget = Math.max(1000, Math.min(10000, deadline - Date.now()));
@@ -104,7 +105,7 @@ export async function waitForSsh(
     }
     if (Date.now() >= deadline)
       throw new Error(
-        `${target.name} (${target.host}:${target.port}) did not accept SSH within ${Math.round((options.timeoutMs ?? 30000) / 1000)}s; last attempt: ${lastError}`,
+        `${target.name} (${target.host}:${target.port}) did not accept SSH within ${Math.round(timeoutMs / 1000)}s; last attempt: ${lastError}`,
       );
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 300));
   }
