@@ -8,6 +8,7 @@ import { docker, progress } from "./exec";
 import { renderHaproxyConfig, renderRegistryConfig } from "./lb-config";
 import { FleetSettings, REPO_ROOT, fleetNames } from "./settings";
 import { SshTarget, sshExec, waitForSsh } from "./ssh";
+import { waitFor } from "./wait";
 
 export const AGENT_SOURCE = path.join(REPO_ROOT, "infra", "host", "berth-agent");
 export const LOGIN_USER = "berth";
@@ -75,15 +76,6 @@ async function publishedPort(container: string, port: number): Promise<number> {
   return Number(match[1]);
 }
 
-async function waitFor(what: string, seconds: number, check: () => Promise<boolean>) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what} did not happen within ${seconds}s`);
-}
-
 /** True when the container runs an older build of its image (the fleet's Dockerfiles changed). */
 async function outdated(name: string, image: string): Promise<boolean> {
   const have = await docker(["inspect", "--format", "{{.Image}}", name], { allowFail: true });
@@ -145,19 +137,24 @@ async function ensureLb(settings: FleetSettings, healthPath: string) {
 
 async function hostTarget(settings: FleetSettings, index: number, privateKey: string) {
   const name = fleetNames(settings.prefix).host(index);
-  await waitFor(`${name}'s host key and dockerd`, 60, async () => {
-    const r = await docker(
-      [
-        "exec",
-        name,
-        "sh",
-        "-c",
-        "test -s /etc/ssh/ssh_host_ed25519_key.pub && docker info >/dev/null",
-      ],
-      { allowFail: true },
-    );
-    return r.code === 0;
-  });
+  await waitFor(
+    `${name}'s host key and dockerd`,
+    async () => {
+      const r = await docker(
+        [
+          "exec",
+          name,
+          "sh",
+          "-c",
+          "test -s /etc/ssh/ssh_host_ed25519_key.pub && docker info >/dev/null",
+        ],
+        { allowFail: true },
+      );
+      if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   // Read through the engine (a trusted channel, like EC2's console output), then pinned for SSH.
   const hostKey = (await docker(["exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"])).stdout;
   const target: SshTarget = {
@@ -260,17 +257,22 @@ export async function fleetUp(settings: FleetSettings, healthPath = "/healthz"):
   const registryPushServer = `127.0.0.1:${await publishedPort(names.registry, 5000)}`;
   const dockerConfigDir = path.join(settings.stateDir, "docker-config");
   fs.mkdirSync(dockerConfigDir, { recursive: true, mode: 0o700 });
-  await waitFor("the registry answering", 30, async () => {
-    const r = await docker(
-      ["login", "--username", REGISTRY_USER, "--password-stdin", registryPushServer],
-      {
-        input: registryPassword,
-        allowFail: true,
-        env: { ...process.env, DOCKER_CONFIG: dockerConfigDir },
-      },
-    );
-    return r.code === 0;
-  });
+  await waitFor(
+    "the registry answering",
+    async () => {
+      const r = await docker(
+        ["login", "--username", REGISTRY_USER, "--password-stdin", registryPushServer],
+        {
+          input: registryPassword,
+          allowFail: true,
+          env: { ...process.env, DOCKER_CONFIG: dockerConfigDir },
+        },
+      );
+      if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
+      return true;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   progress(
     `fleet ${settings.prefix} is up: ${settings.hostCount} hosts, registry, LB on 127.0.0.1:${settings.lbPort}`,
   );

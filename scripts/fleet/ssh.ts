@@ -1,4 +1,5 @@
 import { Client } from "ssh2";
+import { waitFor } from "./wait";
 
 /** One host as the deployer sees it: an SSH endpoint with a pinned host key. */
 export interface SshTarget {
@@ -89,24 +90,18 @@ export function sshExec(
  */
 export async function waitForSsh(
   target: SshTarget,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 30000, intervalMs = 300 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 30000;
   const deadline = Date.now() + timeoutMs;
-  let lastError: string;
-  for (;;) {
-    const attemptBudget = Math.max(1000, Math.min(10000, deadline - Date.now()));
-    try {
-      const result = await sshExec(target, "true", "", { readyTimeoutMs: attemptBudget });
-      if (result.code === 0) return;
-      lastError = `\`true\` exited ${result.code}: ${result.stderr.trim()}`;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    if (Date.now() >= deadline)
-      throw new Error(
-        `${target.name} (${target.host}:${target.port}) did not accept SSH within ${Math.round(timeoutMs / 1000)}s; last attempt: ${lastError}`,
-      );
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 300));
-  }
+  await waitFor(
+    `${target.name} (${target.host}:${target.port}) to accept SSH`,
+    async () => {
+      const readyTimeoutMs = Math.max(1000, Math.min(10000, deadline - Date.now()));
+      const result = await sshExec(target, "true", "", { readyTimeoutMs });
+      if (result.code !== 0)
+        throw new Error(`\`true\` exited ${result.code}: ${result.stderr.trim()}`);
+      return true;
+    },
+    { timeoutMs, intervalMs },
+  );
 }

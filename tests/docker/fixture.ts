@@ -162,17 +162,16 @@ export async function jsonLogs(container: string): Promise<Record<string, unknow
  * The first JSON log line of a container that `matches`, waiting for it: nginx buffers its access
  * log and writes it at least once a second.
  */
-export async function jsonLogLine(
+export function jsonLogLine(
   container: string,
   matches: (line: Record<string, unknown>) => boolean,
   timeoutMs = 5000,
-): Promise<Record<string, unknown> | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = (await jsonLogs(container)).find(matches);
-    if (line || Date.now() > deadline) return line;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+): Promise<Record<string, unknown>> {
+  return waitFor(
+    `a matching JSON log line from ${container}`,
+    async () => (await jsonLogs(container)).find(matches),
+    { timeoutMs },
+  );
 }
 
 /** How many TCP connections to local `port` are ESTABLISHED in a container (from /proc/net/tcp*). */

@@ -1,17 +1,17 @@
 import * as assert from "node:assert/strict";
 import { docker } from "../../scripts/fleet/exec";
 import { fleetNames } from "../../scripts/fleet/settings";
+import { waitFor } from "../../scripts/fleet/wait";
 import { figure, onHost, refreshFleet, servedDigests, settings, statuses } from "./support/fleet";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
+/** Waits until `check` holds (a failing check counts as not yet) and returns how long that took. */
 async function waitUntil(what: string, seconds: number, check: () => Promise<boolean>) {
   const started = Date.now();
-  while (Date.now() - started < seconds * 1000) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    await sleep(1000);
-  }
-  throw new Error(`${what} did not happen within ${seconds}s`);
+  await waitFor(what, async () => ((await check()) ? true : undefined), {
+    timeoutMs: seconds * 1000,
+    intervalMs: 1000,
+  });
+  return Date.now() - started;
 }
 
 describe("fleet: the service comes back by itself", () => {

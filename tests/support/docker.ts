@@ -135,28 +135,7 @@ export function inspect(container: string, format: string): Promise<string> {
   return docker(["inspect", "--format", format, container]);
 }
 
-/** Calls `probe` every `intervalMs` until it returns a value other than undefined. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 30_000, intervalMs = 200 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor } from "../../scripts/fleet/wait";
 
 /** Waits for a container to stop and returns its exit code. */
 export async function waitForExit(container: string, timeoutMs = 30_000): Promise<number> {

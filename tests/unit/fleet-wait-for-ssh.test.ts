@@ -74,9 +74,11 @@ describe("waitForSsh: a host counts as up only when an SSH session runs", () => 
         (error: Error) => {
           assert.match(
             error.message,
-            new RegExp(`^host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) did not accept SSH`),
+            new RegExp(
+              `^timed out after 1500 ms waiting for host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) to accept SSH`,
+            ),
           );
-          assert.match(error.message, /last attempt: .*(before handshake|unreachable)/);
+          assert.match(error.message, /; last error: .*(before handshake|unreachable)/);
           return true;
         },
       );
