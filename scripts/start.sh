@@ -14,4 +14,4 @@ if [ -n "${BERTH_HOSTS:-}" ]; then args+=(--hosts "$BERTH_HOSTS"); fi
 if [ -n "${BERTH_PORT:-}" ]; then args+=(--port "$BERTH_PORT"); fi
 
 bash scripts/setup.sh
-exec node -r ts-node/register/transpile-only scripts/fleet/cli.ts "${args[@]}"
+exec node -r ts-node/register/transpile-only fleet/src/cli.ts "${args[@]}"

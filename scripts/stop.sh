@@ -9,4 +9,4 @@ if ! docker info >/dev/null 2>&1; then
   echo "berth: no Docker engine answers, so nothing is running"
   exit 0
 fi
-exec node -r ts-node/register/transpile-only scripts/fleet/cli.ts down
+exec node -r ts-node/register/transpile-only fleet/src/cli.ts down

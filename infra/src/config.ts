@@ -241,7 +241,7 @@ const rawSchema = z.strictObject({
     .default({}),
 });
 
-/** The schema itself, for the generated config reference (scripts/docs/config-reference.ts). */
+/** The schema itself, for the generated config reference (infra/tools/config-reference.ts). */
 export const stackConfigSchema = rawSchema;
 
 type RawConfig = z.output<typeof rawSchema>;

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { blockSshArgs } from "../../scripts/fleet/commands";
-import { docker } from "../../scripts/fleet/exec";
-import { statusOf } from "../../scripts/fleet/rollout";
+import { blockSshArgs } from "../../fleet/src/commands";
+import { docker } from "../../fleet/src/exec";
+import { statusOf } from "../../fleet/src/rollout";
 import { underLoad } from "./support/load";
 import {
   assertAllOn,

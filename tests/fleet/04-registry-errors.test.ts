@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
-import { registryLogin } from "../../scripts/fleet/fleet";
+import { registryLogin } from "../../fleet/src/fleet";
 import { assertAllOn, ctx, deploy, specFor, statuses } from "./support/fleet";
 
 /** What "nothing changed" means: each host's release and the id and state of every container. */

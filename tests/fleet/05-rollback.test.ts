@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { rollbackAll } from "../../scripts/fleet/rollout";
+import { rollbackAll } from "../../fleet/src/rollout";
 import { underLoad } from "./support/load";
 import {
   assertAllOn,

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { renderDeployCommand, renderDeployStdin } from "../../infra/src/agent/invocation";
-import { registryLogin } from "../../scripts/fleet/fleet";
-import { parseSummary } from "../../scripts/fleet/rollout";
-import { sshExec } from "../../scripts/fleet/ssh";
+import { registryLogin } from "../../fleet/src/fleet";
+import { parseSummary } from "../../fleet/src/rollout";
+import { sshExec } from "../../fleet/src/ssh";
 import { ctx, deploy, hosts, newRelease, onHost, specFor } from "./support/fleet";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { docker } from "../../scripts/fleet/exec";
-import { fleetNames } from "../../scripts/fleet/settings";
-import { waitFor } from "../../scripts/fleet/wait";
+import { docker } from "../../fleet/src/exec";
+import { fleetNames } from "../../fleet/src/settings";
+import { waitFor } from "../../fleet/src/wait";
 import { figure, onHost, refreshFleet, servedDigests, settings, statuses } from "./support/fleet";
 
 /** Waits until `check` holds (a failing check counts as not yet) and returns how long that took. */

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { configHash } from "../../infra/src/agent/invocation";
-import { docker } from "../../scripts/fleet/exec";
-import { fleetNames } from "../../scripts/fleet/settings";
+import { docker } from "../../fleet/src/exec";
+import { fleetNames } from "../../fleet/src/settings";
 import { underLoad } from "./support/load";
 import {
   SECRET,

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
-import type { HostStatus } from "../../scripts/fleet/rollout";
+import type { HostStatus } from "../../fleet/src/rollout";
 import { assertAllOn, deploy, figure, hosts, newRelease, specFor, statuses } from "./support/fleet";
 
 const runningWorkers = (status: HostStatus) =>

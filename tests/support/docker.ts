@@ -135,7 +135,7 @@ export function inspect(container: string, format: string): Promise<string> {
   return docker(["inspect", "--format", format, container]);
 }
 
-export { waitFor } from "../../scripts/fleet/wait";
+export { waitFor } from "../../fleet/src/wait";
 
 /** Waits for a container to stop and returns its exit code. */
 export async function waitForExit(container: string, timeoutMs = 30_000): Promise<number> {

@@ -5,12 +5,12 @@ import {
   hostRunArgs,
   lbRunArgs,
   registryRunArgs,
-} from "../../scripts/fleet/commands";
-import { buildArgs } from "../../scripts/fleet/images";
-import { renderHaproxyConfig, renderRegistryConfig } from "../../scripts/fleet/lb-config";
-import { parseSummary } from "../../scripts/fleet/rollout";
-import { fleetNames, fleetSettings } from "../../scripts/fleet/settings";
-import { renderStatusTable } from "../../scripts/fleet/status-table";
+} from "../../fleet/src/commands";
+import { buildArgs } from "../../fleet/src/images";
+import { renderHaproxyConfig, renderRegistryConfig } from "../../fleet/src/lb-config";
+import { parseSummary } from "../../fleet/src/rollout";
+import { fleetNames, fleetSettings } from "../../fleet/src/settings";
+import { renderStatusTable } from "../../fleet/src/status-table";
 
 describe("fleet command builders", () => {
   it("a host runs its own dockerd with the Docker-in-Docker flags, never --privileged", () => {

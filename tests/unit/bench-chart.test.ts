@@ -6,9 +6,9 @@ import {
   phaseAreas,
   renderChart,
   switchLines,
-} from "../../scripts/bench/chart";
-import type { PhaseSpan, TrafficFigures } from "../../scripts/bench/results";
-import { perSecond, Sample, summarizeTraffic } from "../../scripts/bench/stats";
+} from "../../bench/src/chart";
+import type { PhaseSpan, TrafficFigures } from "../../bench/src/results";
+import { perSecond, Sample, summarizeTraffic } from "../../bench/src/stats";
 
 const spans: PhaseSpan[] = [
   { host: "host-1", phase: "overhead", startMs: 1000, endMs: 1200 },

@@ -5,7 +5,7 @@ import {
   cpuShare,
   parseProcessTicks,
   parseProcStat,
-} from "../../scripts/bench/cpu";
+} from "../../bench/src/cpu";
 
 describe("bench CPU accounting", () => {
   it("reads the machine's busy and total ticks from /proc/stat (idle and iowait are not busy)", () => {

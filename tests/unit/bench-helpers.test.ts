@@ -1,17 +1,17 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { floorScript } from "../../scripts/bench/floor";
+import { floorScript } from "../../bench/src/floor";
 import {
   changeOneLine,
   compressedSize,
   ONE_LINE_CHANGE,
   pushedBytes,
-} from "../../scripts/bench/image";
-import { renderMarkdown, table } from "../../scripts/bench/markdown";
-import type { BenchResults } from "../../scripts/bench/results";
-import { pipelinedRequests, startSlowClients } from "../../scripts/bench/slow-clients";
-import { localReleaseSpec } from "../../scripts/fleet/spec";
+} from "../../bench/src/image";
+import { renderMarkdown, table } from "../../bench/src/markdown";
+import type { BenchResults } from "../../bench/src/results";
+import { pipelinedRequests, startSlowClients } from "../../bench/src/slow-clients";
+import { localReleaseSpec } from "../../fleet/src/spec";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { boundedLatency, closedLoop } from "../../scripts/bench/load";
-import { summarizeTraffic } from "../../scripts/bench/stats";
+import { boundedLatency, closedLoop } from "../../bench/src/load";
+import { summarizeTraffic } from "../../bench/src/stats";
 
 describe("bench load: latency per request", () => {
   it("takes the smaller bound, and autocannon's own figure for a connection's first response", () => {

@@ -5,9 +5,9 @@ import {
   phaseSpans,
   phasesOf,
   servingAfterMs,
-} from "../../scripts/bench/phases";
-import { checkTargets } from "../../scripts/bench/targets";
-import { summarizeTraffic } from "../../scripts/bench/stats";
+} from "../../bench/src/phases";
+import { checkTargets } from "../../bench/src/targets";
+import { summarizeTraffic } from "../../bench/src/stats";
 
 const origin = Date.parse("2026-11-26T12:00:00.000Z");
 /** A host whose deployer started 1 s after the load and whose agent started 200 ms later (SSH). */

@@ -8,7 +8,7 @@ import {
   summarizeLatency,
   summarizeTraffic,
   window,
-} from "../../scripts/bench/stats";
+} from "../../bench/src/stats";
 
 const ok = (atMs: number, latencyMs: number, status = 200): Sample => ({ atMs, latencyMs, status });
 const failed = (atMs: number): Sample => ({ atMs, latencyMs: null, status: null });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { CliDeps, main } from "../../scripts/berth/index";
-import { CliError } from "../../scripts/berth/pulumi";
-import { Target } from "../../scripts/berth/targets";
+import { CliDeps, main } from "../../cli/src/index";
+import { CliError } from "../../cli/src/pulumi";
+import { Target } from "../../cli/src/targets";
 
 const TARGET: Target = {
   stack: "prod",

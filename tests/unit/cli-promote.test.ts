@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliDeps, main } from "../../scripts/berth/index";
-import { promoteConfigText, releaseFromOutputs } from "../../scripts/berth/promote";
+import { CliDeps, main } from "../../cli/src/index";
+import { promoteConfigText, releaseFromOutputs } from "../../cli/src/promote";
 
 const APP = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:${"a".repeat(64)}`;
 const PROXY = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-proxy@sha256:${"b".repeat(64)}`;

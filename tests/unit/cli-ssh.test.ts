@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sshArgv } from "../../scripts/berth/ssh";
+import { sshArgv } from "../../cli/src/ssh";
 
 const host = { name: "host-1", address: "10.0.1.5", port: 22, user: "ec2-user" };
 

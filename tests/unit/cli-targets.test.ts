@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { knownHostsLines, parsePublishedPort } from "../../scripts/berth/local";
-import { CliError, readStackOutputs } from "../../scripts/berth/pulumi";
+import { knownHostsLines, parsePublishedPort } from "../../cli/src/local";
+import { CliError, readStackOutputs } from "../../cli/src/pulumi";
 import {
   assertKnownStack,
   awsTarget,
   findHost,
   hostsFromOutputs,
   knownStacks,
-} from "../../scripts/berth/targets";
+} from "../../cli/src/targets";
 
 describe("cli: stacks and hosts", () => {
   let root: string;

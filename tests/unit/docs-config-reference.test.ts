@@ -6,7 +6,7 @@ import {
   configReferenceRows,
   generateConfigReference,
   renderConfigReference,
-} from "../../scripts/docs/config-reference";
+} from "../../infra/tools/config-reference";
 
 type Schema = Parameters<typeof configReferenceRows>[0];
 const asSchema = (schema: unknown) => schema as Schema;
@@ -84,7 +84,7 @@ describe("docs: the config reference table", () => {
       const added = z.strictObject({ ...schema.shape, "berth:new": z.boolean() });
       assert.throws(
         () => configReferenceRows(asSchema(added), meanings),
-        /config key berth:new has no meaning: add it to scripts\/docs\/config-meanings\.ts/,
+        /config key berth:new has no meaning: add it to infra\/tools\/config-meanings\.ts/,
       );
       assert.throws(
         () => configReferenceRows(asSchema(schema), { ...meanings, "berth:old": "Gone." }),

@@ -8,7 +8,7 @@ import {
   Session,
   utils as sshUtils,
 } from "ssh2";
-import { SshTarget, waitForSsh } from "../../scripts/fleet/ssh";
+import { SshTarget, waitForSsh } from "../../fleet/src/ssh";
 
 /**
  * A host whose published port is open before its sshd is: for `sshdAfterMs` every connection is

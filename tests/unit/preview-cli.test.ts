@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../scripts/preview/index";
+import { main } from "../../cli/src/preview/index";
 import { previewOnce } from "./preview-helpers";
 
 describe("offline preview: the command", function () {

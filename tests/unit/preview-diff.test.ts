@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { diffReports, isEmptyDiff } from "../../scripts/preview/diff";
-import { renderDiff } from "../../scripts/preview/render";
-import { PreviewReport } from "../../scripts/preview/report";
+import { diffReports, isEmptyDiff } from "../../cli/src/preview/diff";
+import { renderDiff } from "../../cli/src/preview/render";
+import { PreviewReport } from "../../cli/src/preview/report";
 import { previewOnce } from "./preview-helpers";
 
 function report(overrides: Partial<PreviewReport>): PreviewReport {

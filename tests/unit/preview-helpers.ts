@@ -1,5 +1,5 @@
-import { previewStack } from "../../scripts/preview/index";
-import { PreviewReport } from "../../scripts/preview/report";
+import { previewStack } from "../../cli/src/preview/index";
+import { PreviewReport } from "../../cli/src/preview/report";
 
 const cache = new Map<string, Promise<PreviewReport>>();
 

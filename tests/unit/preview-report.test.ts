@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { policies, runProgram, TEST_DATABASE_URL_FOR_TESTS } from "./preview-fixtures";
-import { buildReport, keyOfUrn, policyVerdicts } from "../../scripts/preview/report";
+import { buildReport, keyOfUrn, policyVerdicts } from "../../cli/src/preview/report";
 import { previewOnce } from "./preview-helpers";
 import { durationSeconds } from "../policy/support/program";
 

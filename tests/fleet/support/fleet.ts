@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as net from "node:net";
 import type { RegistryLogin, ReleaseSpec } from "../../../infra/src/agent/contract";
-import { docker } from "../../../scripts/fleet/exec";
-import { Fleet, fleetDown, fleetHosts, fleetUp, registryLogin } from "../../../scripts/fleet/fleet";
-import { buildProjectImages, deriveImage, pushImage } from "../../../scripts/fleet/images";
+import { docker } from "../../../fleet/src/exec";
+import { Fleet, fleetDown, fleetHosts, fleetUp, registryLogin } from "../../../fleet/src/fleet";
+import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import {
   HostResult,
   HostStatus,
@@ -17,10 +17,10 @@ import {
   RolloutResult,
   rollout,
   statusAll,
-} from "../../../scripts/fleet/rollout";
-import { REPO_ROOT, fleetSettings } from "../../../scripts/fleet/settings";
-import { localReleaseSpec } from "../../../scripts/fleet/spec";
-import { SshTarget, sshExec } from "../../../scripts/fleet/ssh";
+} from "../../../fleet/src/rollout";
+import { REPO_ROOT, fleetSettings } from "../../../fleet/src/settings";
+import { localReleaseSpec } from "../../../fleet/src/spec";
+import { SshTarget, sshExec } from "../../../fleet/src/ssh";
 
 /**
  * The suite's own fleet, named after this checkout so that two checkouts on one machine (a

@@ -1,6 +1,6 @@
 /**
  * The local fleet's command line: `up`, `deploy`, `status`, `down`, and `start` (all of them, for
- * `npm start`). Run with ts-node: `node -r ts-node/register/transpile-only scripts/fleet/cli.ts start`.
+ * `npm start`). Run with ts-node: `node -r ts-node/register/transpile-only fleet/src/cli.ts start`.
  */
 import { Command } from "commander";
 import * as fs from "node:fs";

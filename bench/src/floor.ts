@@ -5,7 +5,7 @@
  * again, so that the real rollout pulls the same layers.
  */
 import type { ReleaseSpec } from "../../infra/src/agent/contract";
-import { docker } from "../fleet/exec";
+import { docker } from "../../fleet/src/exec";
 import type { FloorFigures } from "./results";
 
 export const FLOOR_POLL_MS = 50;

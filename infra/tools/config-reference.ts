@@ -121,7 +121,7 @@ export function configReferenceRows(
     const meaning = field.description ?? core.description ?? meanings[key];
     if (meaning === undefined)
       throw new Error(
-        `config key ${key} has no meaning: add it to scripts/docs/config-meanings.ts (or .describe() it in the schema)`,
+        `config key ${key} has no meaning: add it to infra/tools/config-meanings.ts (or .describe() it in the schema)`,
       );
     rows.push({
       key,
@@ -138,7 +138,7 @@ export function configReferenceRows(
   const stale = Object.keys(meanings).filter((k) => !rows.some((r) => r.key === k));
   if (stale.length > 0)
     throw new Error(
-      `scripts/docs/config-meanings.ts describes keys the schema no longer has: ${stale.join(", ")}`,
+      `infra/tools/config-meanings.ts describes keys the schema no longer has: ${stale.join(", ")}`,
     );
   return rows;
 }

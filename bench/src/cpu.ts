@@ -5,7 +5,7 @@
  * cannot be read is null.
  */
 import * as fs from "node:fs";
-import { run } from "../fleet/exec";
+import { run } from "../../fleet/src/exec";
 
 /** USER_HZ: the unit of /proc/stat and /proc/<pid>/stat (100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;

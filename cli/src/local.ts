@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fleetNames, fleetSettings } from "../fleet/settings";
-import { localReleaseSpec } from "../fleet/spec";
+import { fleetNames, fleetSettings } from "../../fleet/src/settings";
+import { localReleaseSpec } from "../../fleet/src/spec";
 import { CliError } from "./pulumi";
 import { Endpoint } from "./ssh";
 import { LOCAL_STACK, Target } from "./targets";

@@ -4,22 +4,22 @@
  * Benchmarks report: a missed target is a finding, not a failure. The command fails only when the
  * benchmark itself could not run.
  *
- *   node -r ts-node/register/transpile-only scripts/bench/main.ts [--hosts 3] [--rate 100] ...
+ *   node -r ts-node/register/transpile-only bench/src/main.ts [--hosts 3] [--rate 100] ...
  */
 import { Command } from "commander";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ReleaseSpec } from "../../infra/src/agent/contract";
-import { Fleet, fleetDown, fleetUp, REGISTRY_USER, registryLogin } from "../fleet/fleet";
-import { buildProjectImages, pushImage } from "../fleet/images";
-import { HostResult, rollbackAll, rollout } from "../fleet/rollout";
-import { fleetNames, fleetSettings, REPO_ROOT } from "../fleet/settings";
-import { localReleaseSpec } from "../fleet/spec";
+import { Fleet, fleetDown, fleetUp, REGISTRY_USER, registryLogin } from "../../fleet/src/fleet";
+import { buildProjectImages, pushImage } from "../../fleet/src/images";
+import { HostResult, rollbackAll, rollout } from "../../fleet/src/rollout";
+import { fleetNames, fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
+import { localReleaseSpec } from "../../fleet/src/spec";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
 import { measureFloor } from "./floor";
-import { docker } from "../fleet/exec";
+import { docker } from "../../fleet/src/exec";
 import { CpuShare, cpuShare, cpuSnapshot } from "./cpu";
 import { buildReleases, pushReleases } from "./image";
 import { LoadRun, startLoad } from "./load";

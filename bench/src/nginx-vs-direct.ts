@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
-import { docker } from "../fleet/exec";
+import { docker } from "../../fleet/src/exec";
 import { onCleanup } from "./cleanup";
 import { addShares, containerIds, CpuShare, cpuShare, cpuSnapshot } from "./cpu";
 import { closedLoop, startLoad } from "./load";

@@ -1,7 +1,7 @@
 /** Facts about the machine and the commit a run measured, for the results file. */
 import * as os from "node:os";
-import { docker, run } from "../fleet/exec";
-import { REPO_ROOT } from "../fleet/settings";
+import { docker, run } from "../../fleet/src/exec";
+import { REPO_ROOT } from "../../fleet/src/settings";
 import type { MachineFacts } from "./results";
 
 export async function machineFacts(): Promise<MachineFacts> {

@@ -42,9 +42,9 @@ async function isRunning(name: string): Promise<boolean> {
   return result.stdout.trim() === "true";
 }
 
-/** Builds an image from scripts/fleet/images once per content: the tag carries the files' hash. */
+/** Builds an image from fleet/images once per content: the tag carries the files' hash. */
 async function ensureFleetImage(dockerfile: string, name: string): Promise<string> {
-  const dir = path.join(__dirname, "images");
+  const dir = path.join(__dirname, "..", "images");
   const hash = sha256(
     fs
       .readdirSync(dir)
@@ -54,7 +54,7 @@ async function ensureFleetImage(dockerfile: string, name: string): Promise<strin
   ).slice(0, 12);
   const tag = `${name}:${hash}`;
   if (!(await exists("image", tag))) {
-    progress(`building ${tag} from scripts/fleet/images/${dockerfile} (once)`);
+    progress(`building ${tag} from fleet/images/${dockerfile} (once)`);
     await docker(["build", "--quiet", "--tag", tag, "--file", path.join(dir, dockerfile), dir]);
   }
   await docker(["tag", tag, `${name}:latest`]);

@@ -2,7 +2,7 @@
  * Renders the markdown and the chart again from a results JSON (after a change to the report or
  * the chart, without running the benchmark again):
  *
- *   node -r ts-node/register/transpile-only scripts/bench/render.ts bench/results/<timestamp>.json
+ *   node -r ts-node/register/transpile-only bench/src/render.ts bench/results/<timestamp>.json
  */
 import * as fs from "node:fs";
 import { buildRolloutChartOption, renderChart } from "./chart";

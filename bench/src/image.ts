@@ -1,17 +1,17 @@
 /**
  * Image figures on a throwaway copy of app-image/ (the work tree is never touched): a cold build
- * (--no-cache), then the same one-line code change scripts/image-figures.sh makes, rebuilt with the
+ * (--no-cache), then the same one-line code change bench/image-figures.sh makes, rebuilt with the
  * cache warm. Both images are the rollout's releases: v1 is deployed first, v2 is the code-only
  * change rolled out under load. Pushed bytes come from the registry's manifests.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { docker, run } from "../fleet/exec";
-import type { Fleet } from "../fleet/fleet";
-import { REGISTRY_USER } from "../fleet/fleet";
-import { buildArgs, pushImage } from "../fleet/images";
-import { REPO_ROOT } from "../fleet/settings";
+import { docker, run } from "../../fleet/src/exec";
+import type { Fleet } from "../../fleet/src/fleet";
+import { REGISTRY_USER } from "../../fleet/src/fleet";
+import { buildArgs, pushImage } from "../../fleet/src/images";
+import { REPO_ROOT } from "../../fleet/src/settings";
 import { onCleanup } from "./cleanup";
 import { progress } from "./progress";
 

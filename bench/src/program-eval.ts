@@ -2,7 +2,7 @@
  * Times the Pulumi program for one stack under mocks, in a process of its own (the Pulumi runtime
  * is process-global, and a fresh process is what `pulumi up` starts). Prints one JSON line.
  *
- *   node -r ts-node/register/transpile-only scripts/bench/program-eval.ts prod
+ *   node -r ts-node/register/transpile-only bench/src/program-eval.ts prod
  */
 import { performance } from "node:perf_hooks";
 import { spawn } from "node:child_process";
