@@ -2,12 +2,7 @@ import * as assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { floorScript } from "../../bench/src/floor";
-import {
-  changeOneLine,
-  compressedSize,
-  ONE_LINE_CHANGE,
-  pushedBytes,
-} from "../../bench/src/image";
+import { changeOneLine, compressedSize, ONE_LINE_CHANGE, pushedBytes } from "../../bench/src/image";
 import { renderMarkdown, table } from "../../bench/src/markdown";
 import type { BenchResults } from "../../bench/src/results";
 import { pipelinedRequests, startSlowClients } from "../../bench/src/slow-clients";

@@ -1,11 +1,5 @@
 import * as assert from "node:assert/strict";
-import {
-  HostRun,
-  hostFigures,
-  phaseSpans,
-  phasesOf,
-  servingAfterMs,
-} from "../../bench/src/phases";
+import { HostRun, hostFigures, phaseSpans, phasesOf, servingAfterMs } from "../../bench/src/phases";
 import { checkTargets } from "../../bench/src/targets";
 import { summarizeTraffic } from "../../bench/src/stats";
 
