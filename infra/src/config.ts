@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
 
 /**
@@ -19,34 +20,19 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
-const NAME = /^[a-z][a-z0-9-]{1,19}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SSH_PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S.*)?$/;
 const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
 const PRIVATE_KEY =
   /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z]+ )?PRIVATE KEY-----\n?$/;
-const IMAGE_BY_DIGEST = /^[a-z0-9]+(?:[._\-/:][a-z0-9]+)*@sha256:[0-9a-f]{64}$/;
 const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
 const AMI = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 /** Keys whose values are never echoed in an error message. */
 const SECRET_KEYS = new Set(["berth:sshPrivateKey", "berth:secretEnv"]);
-
-const wholeNumber = (min: number, max: number) => {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return z
-    .number({ error: message })
-    .int({ error: message })
-    .min(min, { error: message })
-    .max(max, { error: message });
-};
-
-const matching = (pattern: RegExp, message: string) =>
-  z.string({ error: message }).regex(pattern, { error: message });
 
 const cidr = z.string({ error: "must be an IPv4 CIDR like 10.0.0.0/16" }).superRefine((v, ctx) => {
   if (parseCidr(v)) return;
@@ -60,24 +46,12 @@ const cidr = z.string({ error: "must be an IPv4 CIDR like 10.0.0.0/16" }).superR
   });
 });
 
-const commandArgv = z
-  .array(z.string({ error: "must be a list of strings" }).min(1, { error: "must not be empty" }), {
-    error: 'must be a list of strings like ["node", "dist/worker.js"]',
-  })
-  .min(1, { error: 'must be a list of strings like ["node", "dist/worker.js"]' });
-
-const envMap = z.record(
-  matching(ENV_NAME, "must be a variable name (letters, digits, _; not starting with a digit)"),
-  z.string({ error: 'must be a string (quote numbers and booleans in YAML: "3")' }),
-  { error: "must be a map of NAME: value" },
-);
+const commandArgv = specFields.commandArgv;
+const envMap = specFields.env;
 
 const rawSchema = z.strictObject({
   "aws:region": matching(REGION, "must be an AWS region like eu-west-1"),
-  "berth:app": matching(
-    NAME,
-    "must be 2-20 lowercase letters, digits or dashes, starting with a letter",
-  ),
+  "berth:app": specFields.app,
   "berth:network": z.strictObject(
     {
       vpcCidr: cidr.default("10.0.0.0/16"),
@@ -150,11 +124,8 @@ const rawSchema = z.strictObject({
   "berth:web": z
     .strictObject(
       {
-        port: wholeNumber(1024, 65535).default(3000),
-        healthPath: matching(
-          /^\/[A-Za-z0-9._~/-]*$/,
-          "must be a path starting with / like /healthz",
-        ).default("/healthz"),
+        port: specFields.port.default(3000),
+        healthPath: specFields.healthPath.default("/healthz"),
         command: commandArgv.nullable().default(null),
       },
       { error: "must be a map (port, healthPath, command)" },
@@ -164,7 +135,7 @@ const rawSchema = z.strictObject({
     .strictObject(
       {
         command: commandArgv.default(["node", "dist/worker.js"]),
-        count: wholeNumber(0, 20).default(1),
+        count: specFields.workerCount.default(1),
       },
       { error: "must be a map (command, count)" },
     )
@@ -173,19 +144,13 @@ const rawSchema = z.strictObject({
     .strictObject(
       {
         command: commandArgv.nullable().default(null),
-        digest: matching(
-          IMAGE_BY_DIGEST,
-          "must be an image by digest: REPO@sha256:<64 hex>",
-        ).optional(),
-        proxyDigest: matching(
-          IMAGE_BY_DIGEST,
-          "must be an image by digest: REPO@sha256:<64 hex>",
-        ).optional(),
+        digest: specFields.imageByDigest.optional(),
+        proxyDigest: specFields.imageByDigest.optional(),
         batchSize: wholeNumber(1, 50).default(1),
-        healthSeconds: wholeNumber(5, 600).default(60),
-        drainSeconds: wholeNumber(0, 300).default(10),
-        stopSeconds: wholeNumber(1, 300).default(30),
-        keepReleases: wholeNumber(1, 20).default(3),
+        healthSeconds: specFields.healthSeconds.default(60),
+        drainSeconds: specFields.drainSeconds.default(10),
+        stopSeconds: specFields.stopSeconds.default(30),
+        keepReleases: specFields.keepReleases.default(3),
       },
       {
         error:

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import type { AgentScript } from "./rollout/plan";
 
 /** The repository root (infra/src/.. /..): app-image/, nginx/ and infra/host/ live under it. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -8,11 +9,7 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Where the host deploy agent's source lives; cloud-init and the release install this file. */
 export const AGENT_SOURCE = path.join(REPO_ROOT, "infra", "host", "berth-agent");
 
-export interface AgentScript {
-  content: string;
-  /** sha256 hex of the content: part of every release's triggers. */
-  sha256: string;
-}
+export type { AgentScript };
 
 export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");

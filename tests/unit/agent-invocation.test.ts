@@ -1,10 +1,9 @@
 import * as assert from "node:assert/strict";
-import { ReleaseSpec } from "../../infra/src/agent/contract";
+import { ReleaseSpec, digest12 } from "../../infra/src/agent/contract";
+import { assertValidSpec } from "../../infra/src/agent/specSchema";
 import {
-  assertValidSpec,
   canonicalJson,
   configHash,
-  digest12,
   renderDeployCommand,
   renderDeployStdin,
   renderRollbackCommand,
@@ -75,12 +74,21 @@ describe("the agent invocation (what the Pulumi program and the fleet send to a 
   it("rejects an invalid spec before anything reaches a host, naming every problem", () => {
     assert.throws(
       () => assertValidSpec(spec({ app: "Shop", image: "shop:latest", env: { "BAD-NAME": "x" } })),
-      /app "Shop" .*; image "shop:latest" must be repo@sha256:<64 hex>; env name "BAD-NAME"/,
+      /^Error: invalid release spec: app must be 2-20 lowercase .*\(got "Shop"\); image must be an image by digest: REPO@sha256:<64 hex> \(got "shop:latest"\); env\.BAD-NAME is not a valid name: it must be a variable name/,
     );
     assert.throws(
       () =>
         renderDeployCommand(spec({ web: { command: null, port: 3000, healthPath: "healthz" } })),
-      /healthPath/,
+      /web\.healthPath must be a path starting with \/ like \/healthz \(got "healthz"\)/,
+    );
+  });
+
+  it("refuses an env value with a newline and never echoes env values", () => {
+    assert.throws(
+      () => assertValidSpec(spec({ env: { TOKEN: "line1\nsecret-line2" } })),
+      (error: Error) =>
+        /env\.TOKEN must be one line/.test(error.message) &&
+        !error.message.includes("secret-line2"),
     );
   });
 

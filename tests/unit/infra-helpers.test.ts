@@ -18,21 +18,15 @@ import {
   registryHostOf,
 } from "../../infra/src/components/containerImage";
 import { healthCheckFor } from "../../infra/src/components/loadBalancer";
+import { parseAgentSummary } from "../../infra/src/agent/contract";
 import {
-  parseAgentSummary,
   releaseTriggers,
   renderInstallAgentCommand,
-} from "../../infra/src/components/release";
+  rolloutOrder,
+} from "../../infra/src/rollout/plan";
 import { dockerClientConfig, renderCloudConfig } from "../../infra/src/components/userData";
 import { hashBuildContext, readAgentScript, sha256Hex } from "../../infra/src/files";
-import {
-  hostNames,
-  resourceName,
-  rolloutBatches,
-  rolloutPlan,
-  tagsFor,
-  zoneIndexFor,
-} from "../../infra/src/naming";
+import { hostNames, resourceName, tagsFor, zoneIndexFor } from "../../infra/src/naming";
 import { buildReleaseSpec } from "../../infra/src/releaseSpec";
 import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
@@ -78,15 +72,14 @@ describe("infra helpers (pure, no mocks)", () => {
       );
     });
     it("cuts hosts into batches of the configured size", () => {
-      assert.deepEqual(rolloutBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
-      assert.deepEqual(rolloutBatches([1, 2], 1), [[1], [2]]);
-      assert.throws(() => rolloutBatches([1], 0), /batch size 0/);
+      assert.deepEqual(rolloutOrder([1, 2, 3, 4, 5], 2, false), [[1, 2], [3, 4], [5]]);
+      assert.deepEqual(rolloutOrder([1, 2], 1, false), [[1], [2]]);
+      assert.throws(() => rolloutOrder([1], 0, false), /batch size 0/);
     });
     it("sends the first host alone when a release command must run before any switch", () => {
-      assert.deepEqual(rolloutPlan([1, 2, 3, 4, 5], 2, true), [[1], [2, 3], [4, 5]]);
-      assert.deepEqual(rolloutPlan([1, 2, 3, 4, 5], 2, false), [[1, 2], [3, 4], [5]]);
-      assert.deepEqual(rolloutPlan([1, 2, 3], 1, true), [[1], [2], [3]]);
-      assert.deepEqual(rolloutPlan([1], 1, true), [[1]]);
+      assert.deepEqual(rolloutOrder([1, 2, 3, 4, 5], 2, true), [[1], [2, 3], [4, 5]]);
+      assert.deepEqual(rolloutOrder([1, 2, 3], 1, true), [[1], [2], [3]]);
+      assert.deepEqual(rolloutOrder([1], 1, true), [[1]]);
     });
     it("puts the fixed tags last so a stack cannot override them", () => {
       const tags = tagsFor(
@@ -224,10 +217,12 @@ describe("infra helpers (pure, no mocks)", () => {
     });
 
     it("reads the agent's last stdout line as its summary", () => {
-      assert.deepEqual(parseAgentSummary('progress\n{"outcome":"deployed"}\n'), {
+      assert.deepEqual(parseAgentSummary('progress\n{"outcome":"deployed","exitCode":0}\n'), {
         outcome: "deployed",
+        exitCode: 0,
       });
-      assert.deepEqual(parseAgentSummary("no json"), { outcome: "unknown", stdout: "no json" });
+      assert.equal(parseAgentSummary("no json"), null);
+      assert.equal(parseAgentSummary('{"healthy":true}'), null, "a status document is no summary");
     });
   });
 
@@ -316,6 +311,34 @@ describe("infra helpers (pure, no mocks)", () => {
         spawnSync("ls", ["-A", path.join(dir, "bin")], { encoding: "utf8" }).stdout,
         "",
       );
+    });
+
+    it("leaves an agent with the right hash alone, and replaces one with another hash", () => {
+      const script = "#!/usr/bin/env bash\necho agent\n";
+      assert.equal(run(sha256Hex(script), script).status, 0);
+      const again = run(sha256Hex(script), script);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stdout, /berth-agent [0-9a-f]{12} already installed/);
+      const newer = "#!/usr/bin/env bash\necho newer agent\n";
+      const replaced = run(sha256Hex(newer), newer);
+      assert.match(replaced.stdout, /berth-agent [0-9a-f]{12} installed/);
+      assert.equal(readFileSync(agentPath(), "utf8"), newer);
+    });
+
+    it("skips the cloud-init wait on a host without cloud-init (the local fleet's)", () => {
+      rmSync(path.join(dir, "fake", "cloud-init"));
+      const script = "#!/usr/bin/env bash\n";
+      const result = spawnSync(
+        "bash",
+        ["-c", renderInstallAgentCommand(sha256Hex(script), agentPath())],
+        {
+          input: script,
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${path.join(dir, "fake")}:/usr/bin:/bin` },
+        },
+      );
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(readFileSync(agentPath(), "utf8"), script);
     });
 
     it("stops with the reason when cloud-init failed, and accepts 'done with warnings'", () => {

@@ -249,7 +249,10 @@ describe("infra release: the per-host deploy commands", () => {
         "the agent from infra/host/berth-agent",
       );
       assert.deepEqual(install.inputs.triggers, [sha256Hex(script)]);
-      assert.match(String(install.inputs.create), /^set -eu\nrc=0; cloud-init status --wait/);
+      assert.match(
+        String(install.inputs.create),
+        /^set -eu\nif command -v cloud-init .*\n  rc=0; cloud-init status --wait/,
+      );
       assert.ok(String(install.inputs.create).includes(sha256Hex(script)));
     }
   });

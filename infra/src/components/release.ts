@@ -1,14 +1,14 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { AGENT_PATH, RegistryLogin, ReleaseSpec } from "../agent/contract";
+import { AgentSummary, RegistryLogin, ReleaseSpec, parseAgentSummary } from "../agent/contract";
 import {
-  configHash,
-  renderDeployCommand,
-  renderDeployStdin,
-  shellQuote,
-} from "../agent/invocation";
-import { AgentScript } from "../files";
-import { rolloutPlan } from "../naming";
+  AgentScript,
+  HostPlan,
+  RolloutPlan,
+  planAgentInstall,
+  planRollout,
+  rolloutOrder,
+} from "../rollout/plan";
 
 /** The user cloud-init creates on Amazon Linux 2023 (passwordless sudo); root logins are off. */
 export const SSH_USER = "ec2-user";
@@ -22,45 +22,6 @@ export const DIAL = { dialErrorLimit: -1, perDialTimeout: 15 } as const;
 
 /** Upper bound for one host's step, boot wait included. */
 export const STEP_TIMEOUT = "20m";
-
-/**
- * Waits until cloud-init has finished (Docker, jq, the credential helper installed), then
- * replaces the agent atomically with stdin and checks its sha256: a half-written agent never
- * runs. Exit 2 from `cloud-init status` means "done with warnings" on newer cloud-init.
- */
-export function renderInstallAgentCommand(
-  agentSha256: string,
-  agentPath: string = AGENT_PATH,
-): string {
-  const target = shellQuote(agentPath);
-  return [
-    "set -eu",
-    "rc=0; cloud-init status --wait </dev/null >/dev/null || rc=$?",
-    'if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "cloud-init failed on $(hostname) (exit $rc): see /var/log/cloud-init-output.log" >&2; exit 1; fi',
-    `tmp=$(sudo -n mktemp ${target}.XXXXXX)`,
-    "trap 'sudo -n rm -f \"$tmp\"' EXIT",
-    'sudo -n tee "$tmp" >/dev/null',
-    `echo ${shellQuote(`${agentSha256}  `)}"$tmp" | sudo -n sha256sum --check --quiet -`,
-    'sudo -n chmod 0755 "$tmp"',
-    `sudo -n mv -f "$tmp" ${target}`,
-    `echo "berth-agent ${agentSha256.slice(0, 12)} installed"`,
-  ].join("\n");
-}
-
-/** What makes a host's release run again: exactly the image, the config and the agent. */
-export function releaseTriggers(spec: ReleaseSpec, agentSha256: string): string[] {
-  return [spec.image, configHash(spec), agentSha256];
-}
-
-/** The agent's last stdout line is a one-line JSON summary; anything else is kept as text. */
-export function parseAgentSummary(stdout: string): unknown {
-  const last = stdout.trimEnd().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(last);
-  } catch {
-    return { outcome: "unknown", stdout: last };
-  }
-}
 
 export interface ReleaseTarget {
   /** `host-1`, ...: names the commands. */
@@ -78,7 +39,7 @@ export interface ReleaseArgs {
   targets: ReleaseTarget[];
   /** Hosts per batch; batch N starts only after every host of batch N-1 succeeded. */
   batchSize: number;
-  /** Whether the spec has a release command: then the first host goes alone, running it. */
+  /** Whether the spec has a release command (known from config before the spec is). */
   releaseCommand: boolean;
   /** The release: image and proxy by digest, process spec, environment (secret values inside). */
   spec: pulumi.Output<ReleaseSpec>;
@@ -94,13 +55,14 @@ export interface ReleaseArgs {
   bastionHostKey?: string;
 }
 
-/** One host's result: the agent's JSON summary line. */
-export type ReleaseSummary = pulumi.Output<unknown>;
+/** One host's result: the agent's JSON summary line (null when the output held none). */
+export type ReleaseSummary = pulumi.Output<AgentSummary | null>;
 
 /**
- * The rolling release: per host, install the agent, then run `berth-agent deploy`, batch after
- * batch (the first host alone when there is a release command, see rolloutPlan). A failed host fails `pulumi up` and the later batches never start (their commands
- * depend on it), so untouched hosts keep serving the previous release.
+ * The rolling release: the rollout plan (rollout/plan.ts) mapped onto `remote.Command`s. Per
+ * host, the plan's agent install, then its deploy; each batch depends on every deploy of the
+ * batch before. A failed host fails `pulumi up` and the later batches never start, so untouched
+ * hosts keep serving the previous release.
  */
 export class Release extends pulumi.ComponentResource {
   /** Per host name, the agent's summary of the release it ran. */
@@ -129,40 +91,46 @@ export class Release extends pulumi.ComponentResource {
         : undefined,
     });
 
-    // The command line carries only the image and the config hash; the hash covers the
-    // environment, so it inherits its secrecy. It is a sha256 and reveals no value: unsecret it
-    // so diffs stay readable. The stdin (with the environment) stays secret.
-    // The release command (migrations) runs once per rollout, on the first host; the others skip it.
-    const deployCommandFor = (first: boolean) =>
-      pulumi.unsecret(
-        args.spec.apply((spec) =>
-          renderDeployCommand(spec, AGENT_PATH, { skipReleaseCommand: !first }),
-        ),
-      );
-    const triggers = pulumi.unsecret(
-      args.spec.apply((spec) => releaseTriggers(spec, args.agent.sha256)),
-    );
-    const stdin = pulumi.secret(
-      pulumi
-        .all([args.spec, args.registry])
-        .apply(([spec, registry]) => renderDeployStdin(spec, registry)),
-    );
+    const names = args.targets.map((t) => t.name);
+    // The resources must exist before the spec is known (preview), so the batches come from the
+    // same rule the plan uses, fed from config; the plan below must agree or the run fails.
+    const order = rolloutOrder(names, args.batchSize, args.releaseCommand);
+    const plan: pulumi.Output<RolloutPlan> = pulumi
+      .all([args.spec, args.registry])
+      .apply(([spec, registry]) => {
+        const planned = planRollout({
+          hosts: names,
+          spec,
+          registry,
+          agent: args.agent,
+          batchSize: args.batchSize,
+        });
+        const plannedOrder = planned.batches.map((b) => b.map((h) => h.host));
+        if (JSON.stringify(plannedOrder) !== JSON.stringify(order))
+          throw new Error(
+            `the rollout plan's batches ${JSON.stringify(plannedOrder)} differ from the resources' ${JSON.stringify(order)}`,
+          );
+        return planned;
+      });
+    const hostPlan = (host: string) =>
+      plan.apply((p) => p.batches.flat().find((h) => h.host === host) as HostPlan);
+    const install = planAgentInstall(args.agent);
 
     this.summaries = {};
     let previousBatch: pulumi.Resource[] = [];
-    const plan = rolloutPlan(args.targets, args.batchSize, args.releaseCommand);
-    for (const batch of plan) {
+    for (const batch of order) {
       const thisBatch: pulumi.Resource[] = [];
-      for (const target of batch) {
+      for (const host of batch) {
+        const target = args.targets.find((t) => t.name === host) as ReleaseTarget;
         const connection = connectionFor(target);
-        const deployCommand = deployCommandFor(target === args.targets[0]);
-        const install = new command.remote.Command(
-          `${name}-${target.name}-agent`,
+        const step = hostPlan(host);
+        const installer = new command.remote.Command(
+          `${name}-${host}-agent`,
           {
             connection,
-            create: renderInstallAgentCommand(args.agent.sha256),
-            stdin: args.agent.content,
-            triggers: [args.agent.sha256],
+            create: install.command,
+            stdin: install.stdin,
+            triggers: install.triggers,
           },
           {
             parent: this,
@@ -170,8 +138,12 @@ export class Release extends pulumi.ComponentResource {
             customTimeouts: { create: STEP_TIMEOUT, update: STEP_TIMEOUT },
           },
         );
+        // The command line carries only the image and the config hash; the hash covers the
+        // environment, so it inherits its secrecy. It is a sha256 and reveals no value: unsecret
+        // it so diffs stay readable. The stdin (with the environment) stays secret.
+        const deployCommand = pulumi.unsecret(step.apply((s) => s.deploy.command));
         const deploy = new command.remote.Command(
-          `${name}-${target.name}`,
+          `${name}-${host}`,
           {
             connection,
             create: deployCommand,
@@ -182,19 +154,19 @@ export class Release extends pulumi.ComponentResource {
             // No delete: the agent on the host owns the old containers. A replacement creates the
             // new resource before deleting the old one; a delete that stopped containers would
             // kill the release that was just started.
-            stdin,
-            triggers,
+            stdin: pulumi.secret(step.apply((s) => s.deploy.stdin)),
+            triggers: pulumi.unsecret(step.apply((s) => s.deploy.triggers)),
             // Secrets flow on stdin; a failing release command may print them on stderr.
             logging: "none",
           },
           {
             parent: this,
-            dependsOn: [install, ...previousBatch],
+            dependsOn: [installer, ...previousBatch],
             additionalSecretOutputs: ["stderr"],
             customTimeouts: { create: STEP_TIMEOUT, update: STEP_TIMEOUT },
           },
         );
-        this.summaries[target.name] = deploy.stdout.apply(parseAgentSummary);
+        this.summaries[host] = deploy.stdout.apply(parseAgentSummary);
         thisBatch.push(deploy);
       }
       previousBatch = thisBatch;
