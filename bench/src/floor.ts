@@ -4,7 +4,7 @@
  * operator's shell), with health polled every 50 ms; then the container and the image are removed
  * again, so that the real rollout pulls the same layers.
  */
-import type { ReleaseSpec } from "../../infra/src/agent/contract";
+import { type ReleaseSpec, networkName } from "../../infra/src/agent/contract";
 import { docker } from "../../fleet/src/exec";
 import type { FloorFigures } from "./results";
 
@@ -60,7 +60,7 @@ export async function measureFloor(
   spec: ReleaseSpec,
   registry: { server: string; username: string; password: string },
 ): Promise<FloorFigures> {
-  const network = `berth-${spec.app}-${spec.stack}`;
+  const network = networkName(spec.app, spec.stack);
   const container = `berth-bench-floor-${Date.now()}`;
   const script = floorScript({ spec, registry, network, container });
   const result = await docker(["exec", "-i", hostContainer, "bash", "-s"], {

@@ -10,7 +10,7 @@ import { Command } from "commander";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ReleaseSpec } from "../../infra/src/agent/contract";
+import { type ReleaseSpec, stateDir } from "../../infra/src/agent/contract";
 import { Fleet, fleetDown, fleetUp, REGISTRY_USER, registryLogin } from "../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../fleet/src/images";
 import { HostResult, rollbackAll, rollout } from "../../fleet/src/rollout";
@@ -141,7 +141,7 @@ async function switchMoments(
   hostCount: number,
   spec: ReleaseSpec,
 ): Promise<(number | null)[]> {
-  const file = `/var/lib/berth/${spec.app}-${spec.stack}/current`;
+  const file = `${stateDir(spec.app, spec.stack)}/current`;
   return Promise.all(
     Array.from({ length: hostCount }, async (_, i) => {
       const r = await docker(["exec", fleetNames(prefix).host(i + 1), "stat", "-c", "%.3Y", file], {

@@ -12,7 +12,7 @@ import { LoadBalancer } from "./components/loadBalancer";
 import { LogArchive } from "./components/logArchive";
 import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
-import { renderCloudConfig } from "./components/userData";
+import { renderCloudConfig } from "./cloudConfig";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
 export interface StackOutputs {
@@ -82,7 +82,6 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     renderCloudConfig({
       app: config.app,
       stack,
-      agentScript: agent.content,
       registryHosts: hostsList,
       trustedProxyCidr: config.network.trustedProxyCidr,
     }),

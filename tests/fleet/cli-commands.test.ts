@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { digest12 } from "../../infra/src/agent/invocation";
+import { digest12 } from "../../infra/src/agent/contract";
 import {
   assertAllOn,
   deploy,

@@ -3,7 +3,6 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { amiParameterName, architectureOf, dockerPlatform } from "../../infra/src/ami";
 import {
   configHash,
@@ -24,7 +23,7 @@ import {
   renderInstallAgentCommand,
   rolloutOrder,
 } from "../../infra/src/rollout/plan";
-import { dockerClientConfig, renderCloudConfig } from "../../infra/src/components/userData";
+import { dockerClientConfig, renderCloudConfig } from "../../infra/src/cloudConfig";
 import { hashBuildContext, readAgentScript, sha256Hex } from "../../infra/src/files";
 import { hostNames, resourceName, tagsFor, zoneIndexFor } from "../../infra/src/naming";
 import { buildReleaseSpec } from "../../infra/src/releaseSpec";
@@ -117,7 +116,6 @@ describe("infra helpers (pure, no mocks)", () => {
     const userData = renderCloudConfig({
       app: "shop-api",
       stack: "staging",
-      agentScript: agent.content,
       registryHosts: [REGISTRY],
       trustedProxyCidr: "10.20.0.0/16",
     });
@@ -131,13 +129,9 @@ describe("infra helpers (pure, no mocks)", () => {
       assert.match(userData, /- \[systemctl, enable, --now, docker\.service\]/);
     });
 
-    it("carries the agent byte for byte (gzip + base64) at the contract's path", () => {
-      const match =
-        /path: \/usr\/local\/bin\/berth-agent\n {4}permissions: "0755"\n {4}encoding: gz\+b64\n {4}content: "([^"]+)"/.exec(
-          userData,
-        );
-      assert.ok(match?.[1], "agent entry present");
-      assert.equal(gunzipSync(Buffer.from(match[1], "base64")).toString("utf8"), agent.content);
+    it("does not carry the agent: the release installs it over SSH, checksummed, once", () => {
+      assert.ok(!userData.includes("berth-agent"), "the agent path appears in user-data");
+      assert.ok(!userData.includes(agent.content.slice(0, 40)), "the agent's text is in user-data");
     });
 
     it("routes the registry through docker-credential-ecr-login: no password in it", () => {
@@ -161,7 +155,6 @@ describe("infra helpers (pure, no mocks)", () => {
       const again = renderCloudConfig({
         app: "shop-api",
         stack: "staging",
-        agentScript: agent.content,
         registryHosts: [REGISTRY],
         trustedProxyCidr: "10.20.0.0/16",
       });

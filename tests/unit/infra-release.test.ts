@@ -251,7 +251,7 @@ describe("infra release: the per-host deploy commands", () => {
       assert.deepEqual(install.inputs.triggers, [sha256Hex(script)]);
       assert.match(
         String(install.inputs.create),
-        /^set -eu\nif command -v cloud-init .*\n  rc=0; cloud-init status --wait/,
+        /^set -eu\nif command -v cloud-init .*\n {2}rc=0; cloud-init status --wait/,
       );
       assert.ok(String(install.inputs.create).includes(sha256Hex(script)));
     }

@@ -1,13 +1,10 @@
-import { gzipSync } from "node:zlib";
-import { AGENT_PATH } from "../agent/contract";
+import { PROXY, STATE_ROOT } from "./agent/contract";
 
 /** What a host needs at first boot. Nothing here may be secret: user-data is readable by anyone
  * with ec2:DescribeInstanceAttribute and from inside the instance. */
 export interface HostBootSettings {
   app: string;
   stack: string;
-  /** The host deploy agent (infra/host/berth-agent), installed at AGENT_PATH. */
-  agentScript: string;
   /** Registries (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com) docker reaches through the
    * ECR credential helper, which signs in with the instance profile: no password anywhere. */
   registryHosts: string[];
@@ -15,16 +12,8 @@ export interface HostBootSettings {
   trustedProxyCidr: string;
 }
 
-/** The proxy container's environment file on every host. */
-export const PROXY_ENV_FILE = "/etc/berth/proxy.env";
-
 /** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
 const q = (value: string): string => JSON.stringify(value);
-
-/** gzip + base64 of a file for cloud-init's `encoding: gz+b64` (keeps user-data under 16 KB). */
-export function packFile(content: string): string {
-  return gzipSync(Buffer.from(content, "utf8"), { level: 9 }).toString("base64");
-}
 
 /** The docker client config that routes the registries through docker-credential-ecr-login. */
 export function dockerClientConfig(registryHosts: string[]): string {
@@ -53,17 +42,13 @@ export function renderCloudConfig(settings: HostBootSettings): string {
   const proxyEnv = `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n`;
   const lines = [
     "#cloud-config",
-    `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/components/userData.ts.`,
+    `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
     "# No secrets: the app environment reaches the host only on the release's stdin.",
     "packages:",
     "  - docker",
     "  - jq",
     "  - amazon-ecr-credential-helper",
     "write_files:",
-    `  - path: ${AGENT_PATH}`,
-    '    permissions: "0755"',
-    "    encoding: gz+b64",
-    `    content: ${q(packFile(settings.agentScript))}`,
     // The agent runs as root through `sudo -n`; whether sudo keeps ec2-user's HOME depends on
     // the sudoers defaults, so both homes get the same client config (deferred: ec2-user's home
     // exists only after cloud-init has created the user).
@@ -77,7 +62,7 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "  - path: /etc/berth/host.env",
     '    permissions: "0644"',
     `    content: ${q(hostEnv)}`,
-    `  - path: ${PROXY_ENV_FILE}`,
+    `  - path: ${PROXY.envFile}`,
     '    permissions: "0644"',
     `    content: ${q(proxyEnv)}`,
     "  - path: /etc/docker/daemon.json",
@@ -85,7 +70,7 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "    defer: true",
     `    content: ${q(DOCKER_DAEMON_JSON)}`,
     "runcmd:",
-    "  - [mkdir, -p, /var/lib/berth]",
+    `  - [mkdir, -p, ${STATE_ROOT}]`,
     "  - [systemctl, enable, --now, docker.service]",
     "",
   ];

@@ -1,0 +1,52 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NetworkScope } from "./scope";
+
+export interface VpcEndpointsArgs {
+  /** The AWS region (endpoint service names). */
+  region: string;
+  /** The VPC the endpoints belong to. */
+  vpcId: pulumi.Input<string>;
+  /** The private subnets' route tables: the S3 gateway endpoint adds its route to each. */
+  routeTableIds: pulumi.Input<string>[];
+  /**
+   * The ECR interface endpoints (egress `endpoints`: the hosts have no internet at all): the
+   * subnets they get a network interface in and their security group. undefined: none.
+   */
+  ecr: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> } | undefined;
+}
+
+/**
+ * The free S3 gateway endpoint of a private layout (image layers and the Amazon Linux
+ * repositories; it also keeps layer pulls off the NAT), and with `ecr` the ECR interface endpoints.
+ */
+export function createVpcEndpoints(scope: NetworkScope, args: VpcEndpointsArgs): void {
+  const parent = { parent: scope.parent };
+  new aws.ec2.VpcEndpoint(
+    `${scope.name}-s3`,
+    {
+      vpcId: args.vpcId,
+      serviceName: `com.amazonaws.${args.region}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: args.routeTableIds,
+      tags: scope.tags("s3"),
+    },
+    parent,
+  );
+  if (!args.ecr) return;
+  for (const service of ["ecr.api", "ecr.dkr"]) {
+    new aws.ec2.VpcEndpoint(
+      `${scope.name}-${service.replace(".", "-")}`,
+      {
+        vpcId: args.vpcId,
+        serviceName: `com.amazonaws.${args.region}.${service}`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: args.ecr.subnetIds,
+        securityGroupIds: [args.ecr.securityGroupId],
+        tags: scope.tags(service.replace(".", "-")),
+      },
+      parent,
+    );
+  }
+}
