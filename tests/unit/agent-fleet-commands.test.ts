@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import fs from "node:fs";
 import {
   DOCKER_IN_DOCKER_FLAGS,
   blockSshArgs,
@@ -72,13 +73,49 @@ describe("fleet command builders", () => {
     );
   });
 
-  it("image builds pass the extra CA as a BuildKit secret, never as a build arg", () => {
-    const args = buildArgs("/repo/app-image/Dockerfile", "/repo/app-image", "berth-app:local");
-    const secret = args.indexOf("--secret");
-    if (secret >= 0) assert.match(args[secret + 1]!, /^id=ca,src=/);
-    assert.ok(!args.some((a) => /^(CA|NODE_EXTRA_CA_CERTS)=/.test(a)));
-    assert.equal(args[1], "build");
-    assert.equal(args[args.length - 1], "/repo/app-image");
+  describe("image builds and the extra CA (the host's bundle, only ever a BuildKit secret)", () => {
+    const EXTRA_CA = "/etc/ssl/certs/ca-certificates.crt";
+
+    /**
+     * buildArgs as on a machine where the host's CA bundle does (or does not) exist, whatever this
+     * machine has: fleet/src/images.ts reads `fs.existsSync` off the module at call time. Were that
+     * ever to stop working, the "absent" tests would fail on a machine with the bundle, not pass.
+     */
+    function buildArgsWhereCa(present: boolean): string[] {
+      const realExistsSync = fs.existsSync;
+      fs.existsSync = (p: fs.PathLike) => (p === EXTRA_CA ? present : realExistsSync(p));
+      try {
+        return buildArgs("/repo/app-image/Dockerfile", "/repo/app-image", "berth-app:local");
+      } finally {
+        fs.existsSync = realExistsSync;
+      }
+    }
+
+    for (const present of [true, false]) {
+      it(`builds the image from its Dockerfile, never with the CA as a build arg (CA ${present ? "present" : "absent"})`, () => {
+        const args = buildArgsWhereCa(present);
+        assert.equal(args[1], "build");
+        assert.equal(args[args.length - 1], "/repo/app-image");
+        assert.equal(args[args.indexOf("--file") + 1], "/repo/app-image/Dockerfile");
+        assert.equal(args[args.indexOf("--tag") + 1], "berth-app:local");
+        assert.ok(!args.includes("--build-arg"), args.join(" "));
+        assert.ok(!args.some((a) => /^(CA|NODE_EXTRA_CA_CERTS)=/.test(a)), args.join(" "));
+      });
+    }
+
+    it("where the host has a CA bundle: passes it as the `ca` secret, exactly once", () => {
+      const args = buildArgsWhereCa(true);
+      assert.deepEqual(
+        args.flatMap((a, i) => (a === "--secret" ? [args[i + 1]] : [])),
+        [`id=ca,src=${EXTRA_CA}`],
+      );
+    });
+
+    it("where no extra CA is needed (no bundle): passes no secret at all, the Dockerfile builds unchanged", () => {
+      const args = buildArgsWhereCa(false);
+      assert.ok(!args.includes("--secret"), args.join(" "));
+      assert.ok(!args.some((a) => a.includes(EXTRA_CA) || a.startsWith("id=ca")), args.join(" "));
+    });
   });
 });
 

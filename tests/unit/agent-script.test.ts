@@ -1,25 +1,76 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { renderDeployCommand } from "../../infra/src/agent/invocation";
 
 const AGENT = path.resolve(__dirname, "../../infra/host/berth-agent");
+const REAL_ID = spawnSync("sh", ["-c", "command -v id"], { encoding: "utf8" }).stdout.trim();
+/** A uid that is not root: the caller the agent sees unless a test says otherwise. */
+const NORMAL_USER = 1000;
+const DIGEST_IMAGE = `r.example/app@sha256:${"c".repeat(64)}`;
 
-/** Runs the agent locally for argument checks only (they fail before it touches docker or disk). */
-function agent(args: string[], input = "") {
-  const r = spawnSync("bash", [AGENT, ...args], {
-    input,
-    encoding: "utf8",
-    env: { ...process.env, BERTH_STATE_DIR: "/nonexistent/berth-agent-unit" },
-  });
-  const last = r.stdout.trim().split("\n").pop() ?? "";
-  return {
-    code: r.status,
-    stderr: r.stderr,
-    summary: JSON.parse(last) as { outcome: string; exitCode: number; reason: string },
-  };
+interface AgentRun {
+  code: number | null;
+  stderr: string;
+  /** The last stdout line, parsed: the summary (or, for a successful `status`, the status). */
+  summary: { outcome: string; exitCode: number; reason: string } & Record<string, unknown>;
+  /** Every `docker` command line the agent ran. */
+  dockerCalls: string[];
+  /** Whether the agent created its state directory for the app/stack. */
+  stateCreated: boolean;
 }
+
+/**
+ * Runs the agent locally in a sandbox, as whichever caller the test names, whoever runs the tests
+ * (root on the dev machine, a normal user in CI's checks job): first on PATH are an `id` whose
+ * `id -u` prints `uid` (other `id` calls go to the real one) and a `docker` that only records its
+ * calls and answers like an engine with no containers. The state directory is inside the sandbox.
+ */
+function agent(args: string[], options: { input?: string; uid?: number } = {}): AgentRun {
+  const sandbox = mkdtempSync(path.join(tmpdir(), "berth-agent-unit-"));
+  try {
+    const bin = path.join(sandbox, "bin");
+    const calls = path.join(sandbox, "docker-calls");
+    const stateRoot = path.join(sandbox, "state");
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, "id"),
+      `#!/bin/sh\nif [ "$*" = -u ]; then echo ${options.uid ?? NORMAL_USER}; exit 0; fi\nexec ${REAL_ID} "$@"\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nprintf '%s\\n' "$*" >>${calls}\n`, {
+      mode: 0o755,
+    });
+    const r = spawnSync("bash", [AGENT, ...args], {
+      input: options.input ?? "",
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        BERTH_STATE_DIR: stateRoot,
+      },
+    });
+    const last = r.stdout.trim().split("\n").pop() ?? "";
+    return {
+      code: r.status,
+      stderr: r.stderr,
+      summary: JSON.parse(last) as AgentRun["summary"],
+      dockerCalls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [],
+      stateCreated: existsSync(stateRoot),
+    };
+  } finally {
+    rmSync(sandbox, { recursive: true, force: true });
+  }
+}
+
+/** Stdin that passes the agent's checks for `deploy --app web --stack prod --image DIGEST_IMAGE`. */
+const VALID_DEPLOY_INPUT = `${JSON.stringify({
+  spec: { app: "web", stack: "prod", image: DIGEST_IMAGE, env: {} },
+  registry: {},
+})}\n`;
 
 describe("berth-agent's command line (the contract's exit codes and summary)", () => {
   it("rejects an unknown action with the usage exit code and a JSON summary", () => {
@@ -34,9 +85,9 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
     const r = agent([
       "deploy",
       "--app",
-      "a",
+      "web",
       "--stack",
-      "s",
+      "prod",
       "--image",
       "repo/app:latest",
       "--config-hash",
@@ -54,7 +105,7 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
     assert.match(agent(["status", "--app"]).summary.reason, /--app needs a value/);
     assert.match(
       agent(["status", "--app", "Bad", "--stack", "s"]).summary.reason,
-      /--app 'Bad' must be lowercase/,
+      /--app 'Bad' must be .*lowercase/,
     );
   });
 
@@ -62,7 +113,7 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
     const command = renderDeployCommand({
       app: "web",
       stack: "prod",
-      image: `r.example/app@sha256:${"c".repeat(64)}`,
+      image: DIGEST_IMAGE,
       proxyImage: `r.example/nginx@sha256:${"d".repeat(64)}`,
       web: { command: null, port: 3000, healthPath: "/healthz" },
       worker: null,
@@ -73,16 +124,53 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
     });
     // drop `sudo -n /usr/local/bin/berth-agent`; add the per-host flag the rollout may add
     const argv = [...command.split(" ").slice(3), "--skip-release-command"];
-    // Stdin that is not the contract's JSON: the flags passed, so the agent fails on stdin instead.
-    const r = agent(argv, "not json\n");
+    // Stdin that is not the contract's JSON: the flags passed, so the agent fails on stdin instead
+    // (before its root check: the caller here is not root).
+    const r = agent(argv, { input: "not json\n" });
     assert.equal(r.code, AGENT_EXIT.usage);
     assert.match(r.summary.reason, /stdin must be one JSON line/);
+    assert.deepEqual(r.dockerCalls, []);
   });
 
-  it("is shellcheck-clean", function () {
-    this.timeout(30000);
-    const r = spawnSync("shellcheck", [AGENT], { encoding: "utf8" });
-    if (r.error) this.skip();
-    assert.equal(r.status, 0, r.stdout);
+  describe("the root check (after the arguments and stdin, before docker or disk)", () => {
+    const deploy = [
+      "deploy",
+      "--app",
+      "web",
+      "--stack",
+      "prod",
+      "--image",
+      DIGEST_IMAGE,
+      "--config-hash",
+      "ab".repeat(32),
+    ];
+    const cases: [string, string[], string][] = [
+      ["deploy, with valid flags and stdin", deploy, VALID_DEPLOY_INPUT],
+      ["rollback", ["rollback", "--app", "web", "--stack", "prod"], ""],
+      ["status", ["status", "--app", "web", "--stack", "prod"], ""],
+    ];
+    for (const [what, args, input] of cases) {
+      it(`refuses a caller that is not root: ${what}`, () => {
+        const r = agent(args, { input, uid: NORMAL_USER });
+        assert.equal(r.code, AGENT_EXIT.usage, r.stderr);
+        assert.equal(r.summary.outcome, "failed");
+        assert.equal(r.summary.reason, "berth-agent must run as root (sudo -n berth-agent ...)");
+        assert.deepEqual(r.dockerCalls, [], "refused before running docker");
+        assert.equal(r.stateCreated, false, "refused before creating its state directory");
+      });
+    }
+
+    it("lets root through: status as uid 0 goes on to ask docker", () => {
+      const r = agent(["status", "--app", "web", "--stack", "prod"], { uid: 0 });
+      assert.equal(r.code, AGENT_EXIT.ok, r.stderr);
+      assert.equal(r.summary.app, "web");
+      assert.equal(r.summary.stack, "prod");
+      assert.deepEqual(r.summary.containers, []);
+      assert.ok(
+        r.dockerCalls.some((call) => call.startsWith("ps ")),
+        `docker ps was not run: ${r.dockerCalls.join(" | ")}`,
+      );
+    });
   });
+  // Shellcheck covers the agent with every other shell script: tests/unit/shell-scripts.test.ts.
 });
