@@ -10,12 +10,21 @@ import { Command } from "commander";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ReleaseSpec, stateDir } from "../../infra/src/agent/contract";
-import { Fleet, fleetDown, fleetUp, REGISTRY_USER, registryLogin } from "../../fleet/src/fleet";
+import { type RegistryLogin, type ReleaseSpec, stateDir } from "../../infra/src/agent/contract";
+import { readAgentScript } from "../../infra/src/files";
+import { planRollout } from "../../infra/src/rollout/plan";
+import { localReleaseSpec, localTarget } from "../../cli/src/local";
+import {
+  ExecuteOptions,
+  HostRun as DeployerRun,
+  executePlan,
+  rollbackHosts,
+} from "../../cli/src/rollout";
+import { capture } from "../../cli/src/run";
+import { sshRunner, waitForSsh } from "../../cli/src/ssh";
+import { Fleet, fleetDown, fleetUp, REGISTRY_USER } from "../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../fleet/src/images";
-import { HostResult, rollbackAll, rollout } from "../../fleet/src/rollout";
 import { fleetNames, fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
-import { localReleaseSpec } from "../../fleet/src/spec";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
 import { measureFloor } from "./floor";
@@ -155,7 +164,7 @@ async function switchMoments(
 
 /** Turns the deployer's results into HostRuns, given when each host's command started. */
 function hostRuns(
-  results: HostResult[],
+  results: DeployerRun[],
   startedAt: number[],
   switchedAt: (number | null)[] = [],
 ): HostRun[] {
@@ -164,7 +173,6 @@ function hostRuns(
     startedAtMs: startedAt[i] ?? NaN,
     switchedAtMs: switchedAt[i] ?? null,
     wallMs: r.ms,
-    // The agent's summary carries `time` (when it finished); the fleet's AgentSummary type omits it.
     summary: r.summary as HostRun["summary"],
   }));
 }
@@ -257,10 +265,27 @@ async function main(options: Options): Promise<number> {
     const proxyRef = await pushImage(fleet, proxyLocal, "berth/nginx");
     const specFor = (image: string): ReleaseSpec =>
       localReleaseSpec({ app: image, proxy: proxyRef }, { releaseCommand: RELEASE_COMMAND });
-    const login = registryLogin(fleet);
+    // The same deployer as `berth deploy -s local`: the rollout plan, run over SSH.
+    const target = localTarget({ settings });
+    const runOnHost = sshRunner(target.access, capture);
+    await Promise.all(target.hosts.map((host) => waitForSsh(host, runOnHost)));
+    const login: RegistryLogin = { server: fleet.registryServer, method: "helper" };
+    const rollout = (spec: ReleaseSpec, options: ExecuteOptions = {}) =>
+      executePlan(
+        planRollout({
+          hosts: target.hosts.map((h) => h.name),
+          spec,
+          registry: login,
+          agent: readAgentScript(),
+          batchSize: 1,
+        }),
+        target.hosts,
+        runOnHost,
+        options,
+      );
 
     await step(log, "first deploy (v1)", async () => {
-      const first = await rollout(fleet.hosts, specFor(pushed.v1), login, { quiet: true });
+      const first = await rollout(specFor(pushed.v1));
       if (!first.ok) throw new Error(`the first deploy failed: ${first.error}`);
     });
 
@@ -303,8 +328,7 @@ async function main(options: Options): Promise<number> {
       const cpuBefore = await cpuSnapshot({});
       await sleep(3000);
       const hostStarts = [Date.now()];
-      const result = await rollout(fleet.hosts, specFor(pushed.v2), login, {
-        quiet: true,
+      const result = await rollout(specFor(pushed.v2), {
         afterBatch: async () => {
           hostStarts.push(Date.now());
         },
@@ -338,7 +362,8 @@ async function main(options: Options): Promise<number> {
       const cpuBefore = await cpuSnapshot({});
       await sleep(2000);
       const started = Date.now();
-      const rollbackResults = await rollbackAll(fleet.hosts, spec.app, spec.stack);
+      const rollbackResults = (await rollbackHosts(target.hosts, spec.app, spec.stack, runOnHost))
+        .results;
       const totalMs = Date.now() - started;
       await sleep(2000);
       const load = await run.stop();

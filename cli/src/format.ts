@@ -1,19 +1,6 @@
-/** What `berth-agent status` prints (its last stdout line), as far as the CLI reads it. */
-export interface AgentStatus {
-  host: string;
-  release: string;
-  image: string;
-  digest: string;
-  healthy: boolean;
-  containers: {
-    name: string;
-    role: string;
-    state: string;
-    release: string;
-    healthy: boolean | null;
-  }[];
-  lastReceipt: { action?: string; outcome?: string; time?: string } | null;
-}
+import { AgentStatus, digest12 } from "../../infra/src/agent/contract";
+
+export { parseAgentStatus } from "../../infra/src/agent/contract";
 
 export interface HostStatusRow {
   host: string;
@@ -23,22 +10,13 @@ export interface HostStatusRow {
   unreachable?: boolean;
 }
 
-/** The agent prints progress on stderr and one JSON document as its last stdout line. */
-export function parseAgentStatus(stdout: string): AgentStatus {
-  const last = stdout.trim().split("\n").pop() ?? "";
-  const parsed = JSON.parse(last) as AgentStatus;
-  if (typeof parsed !== "object" || parsed === null || !("healthy" in parsed))
-    throw new Error(`not a berth-agent status document: ${last.slice(0, 120)}`);
-  return parsed;
-}
-
 function short(digest: string): string {
-  return digest.replace(/^sha256:/, "").slice(0, 12) || "-";
+  return digest ? digest12(digest) : "-";
 }
 
 function receiptText(receipt: AgentStatus["lastReceipt"]): string {
   if (!receipt) return "-";
-  return [receipt.action, receipt.outcome ?? "?", receipt.time].filter(Boolean).join(" ");
+  return [receipt.action, receipt.outcome || "?", receipt.time].filter(Boolean).join(" ");
 }
 
 /** A fixed-width table: one line per host, unreachable hosts included with their error. */

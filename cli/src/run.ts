@@ -1,8 +1,9 @@
-import { spawn } from "node:child_process";
+import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 
 /**
  * The thin layer that runs the argv arrays the pure builders return. Three shapes: capture the
- * output (status, rollback), stream it line by line (logs), or hand over the terminal (ssh, exec).
+ * output, optionally feeding stdin (deploy, status, rollback), stream it line by line (logs), or
+ * hand over the terminal (ssh, exec).
  */
 
 export interface Captured {
@@ -11,10 +12,21 @@ export interface Captured {
   stderr: string;
 }
 
-export function capture(argv: string[], onStderrLine?: (line: string) => void): Promise<Captured> {
+export function capture(
+  argv: string[],
+  onStderrLine?: (line: string) => void,
+  stdin?: string,
+): Promise<Captured> {
   return new Promise((resolve, reject) => {
     const [command, ...args] = argv as [string, ...string[]];
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    }) as ChildProcessWithoutNullStreams;
+    if (stdin !== undefined) {
+      // A remote command may exit without reading all of its stdin: that is not our failure.
+      child.stdin.on("error", () => {});
+      child.stdin.end(stdin);
+    }
     let stdout = "";
     let stderr = "";
     let partial = "";

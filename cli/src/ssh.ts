@@ -75,3 +75,58 @@ export function sshArgv(
     ...(remoteCommand === undefined ? [] : ["--", remoteCommand]),
   ];
 }
+
+/** How a host answered one command: what `capture` returns. */
+export interface HostOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one command on one host with stdin, as `remote.Command` does on AWS. */
+export type HostRunner = (
+  host: Endpoint,
+  command: string,
+  stdin: string,
+  onStderrLine?: (line: string) => void,
+) => Promise<HostOutput>;
+
+/** ssh's own exit code when it could not connect or authenticate; the agent never uses it. */
+export const SSH_CONNECT_FAILED = 255;
+
+/** A HostRunner over the `ssh` client with the stack's access (key, pinned host keys, bastion). */
+export function sshRunner(
+  access: SshAccess,
+  capture: (
+    argv: string[],
+    onStderrLine?: (line: string) => void,
+    stdin?: string,
+  ) => Promise<HostOutput>,
+): HostRunner {
+  return (host, command, stdin, onStderrLine) =>
+    capture(sshArgv(host, access, command), onStderrLine, stdin);
+}
+
+/**
+ * Waits until a host runs a command over SSH. A published port accepts TCP before sshd listens
+ * behind it, and a booting instance refuses for a while, so only a full session proves it; the
+ * Pulumi provider retries its dial the same way on AWS.
+ */
+export async function waitForSsh(
+  host: Endpoint,
+  run: HostRunner,
+  { timeoutMs = 30_000, intervalMs = 300 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string;
+  for (;;) {
+    const result = await run(host, "true", "");
+    if (result.code === 0) return;
+    last = result.stderr.trim().split("\n").pop() || `exit code ${result.code}`;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${host.name} (${host.address}:${host.port}) did not accept SSH within ${timeoutMs} ms; last error: ${last}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

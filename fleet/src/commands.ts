@@ -61,7 +61,7 @@ export function hostRunArgs(prefix: string, index: number, authorizedKey: string
     "--env",
     `BERTH_AUTHORIZED_KEY=${authorizedKey}`,
     "--env",
-    `BERTH_INSECURE_REGISTRY=${names.registryServer}`,
+    `BERTH_FLEET_REGISTRY=${names.registryServer}`,
     names.hostImage,
   ];
 }

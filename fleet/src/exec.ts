@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 
 export interface RunResult {
   code: number;
@@ -47,4 +47,12 @@ export const docker = (args: string[], options: Parameters<typeof run>[2] = {}) 
 /** Progress for every step, on stderr so stdout stays for results. */
 export function progress(message: string): void {
   process.stderr.write(`[fleet] ${message}\n`);
+}
+
+/** `docker ARGS` run to completion, synchronously (host discovery, where callers are synchronous). */
+export function dockerSync(args: string[]): RunResult {
+  const result = spawnSync("docker", args, { encoding: "utf8" });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
+    throw new Error("docker is not installed, and the local fleet runs in it: run npm start first");
+  return { code: result.status ?? 1, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
 }

@@ -2,22 +2,32 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { utils as sshUtils } from "ssh2";
-import { AGENT_PATH, RegistryLogin } from "../../infra/src/agent/contract";
 import { hostRunArgs, lbRunArgs, networkCreateArgs, registryRunArgs } from "./commands";
-import { docker, progress } from "./exec";
+import { docker, dockerSync, progress } from "./exec";
 import { renderHaproxyConfig, renderRegistryConfig } from "./lb-config";
-import { FleetSettings, REPO_ROOT, fleetNames } from "./settings";
-import { SshTarget, sshExec, waitForSsh } from "./ssh";
+import { FleetSettings, fleetNames } from "./settings";
 import { waitFor } from "./wait";
 
-export const AGENT_SOURCE = path.join(REPO_ROOT, "infra", "host", "berth-agent");
-export const LOGIN_USER = "berth";
 export const REGISTRY_USER = "berth";
+
+/** One simulated host as the operator reaches it: SSH on a 127.0.0.1 port, its pinned host key. */
+export interface FleetHost {
+  /** host-1, host-2, ...: the same names the AWS program gives its hosts. */
+  name: string;
+  /** The host's container. */
+  container: string;
+  /** SSH's published port on 127.0.0.1 (a restarted host gets a new one). */
+  port: number;
+  /** The host's ed25519 public key line, read through the engine (a channel already trusted). */
+  hostKey: string;
+}
 
 /** What a running fleet gives its callers: how to reach hosts, registry and LB. */
 export interface Fleet {
   settings: FleetSettings;
-  hosts: SshTarget[];
+  hosts: FleetHost[];
+  /** The deployer's SSH private key file (its public half is every host's authorized key). */
+  identityFile: string;
   /** Registry as the hosts see it (image references use this server). */
   registryServer: string;
   /** Registry as this machine sees it, for pushes. */
@@ -69,11 +79,24 @@ function secretFile(file: string, make: () => string): string {
   return fs.readFileSync(file, "utf8");
 }
 
-async function publishedPort(container: string, port: number): Promise<number> {
-  const out = (await docker(["port", container, String(port)])).stdout.trim().split("\n")[0] ?? "";
-  const match = /:(\d+)$/.exec(out);
-  if (!match?.[1]) throw new Error(`${container} does not publish port ${port} (got "${out}")`);
-  return Number(match[1]);
+/** The host port `docker port NAME PORT` printed (`127.0.0.1:49153`), or undefined. */
+export function parsePublishedPort(text: string): number | undefined {
+  for (const line of text.split("\n")) {
+    const match = /^(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)$/.exec(line.trim());
+    if (match?.[1]) return Number(match[1]);
+  }
+  return undefined;
+}
+
+/** The 127.0.0.1 port a fleet container publishes `port` on; throws, naming both, when none. */
+function publishedPort(container: string, port: number): number {
+  const out = dockerSync(["port", container, String(port)]).stdout;
+  const published = parsePublishedPort(out);
+  if (published === undefined)
+    throw new Error(
+      `${container} does not publish port ${port} (got "${out.trim()}"): run npm start again`,
+    );
+  return published;
 }
 
 /** True when the container runs an older build of its image (the fleet's Dockerfiles changed). */
@@ -123,27 +146,27 @@ async function ensureRegistry(settings: FleetSettings, password: string) {
   await ensureContainer(names.registry, registryRunArgs(settings.prefix, dir), changed);
 }
 
-async function ensureLb(settings: FleetSettings, healthPath: string) {
+async function ensureLb(settings: FleetSettings) {
   const names = fleetNames(settings.prefix);
   const dir = path.join(settings.stateDir, "lb");
   fs.mkdirSync(dir, { recursive: true });
   const hostNames = Array.from({ length: settings.hostCount }, (_, i) => names.host(i + 1));
-  const config = renderHaproxyConfig(hostNames, healthPath);
+  const config = renderHaproxyConfig(hostNames, settings.healthPath);
   const file = path.join(dir, "haproxy.cfg");
   const changed = !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== config;
   fs.writeFileSync(file, config);
   await ensureContainer(names.lb, lbRunArgs(settings.prefix, settings.lbPort, dir), changed);
 }
 
-async function hostTarget(settings: FleetSettings, index: number, privateKey: string) {
-  const name = fleetNames(settings.prefix).host(index);
+/** Waits until a host's dockerd answers and its SSH host key exists; sshd starts right after. */
+async function waitForHostBoot(container: string): Promise<void> {
   await waitFor(
-    `${name}'s host key and dockerd`,
+    `${container}'s host key and dockerd`,
     async () => {
       const r = await docker(
         [
           "exec",
-          name,
+          container,
           "sh",
           "-c",
           "test -s /etc/ssh/ssh_host_ed25519_key.pub && docker info >/dev/null",
@@ -155,55 +178,75 @@ async function hostTarget(settings: FleetSettings, index: number, privateKey: st
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
-  // Read through the engine (a trusted channel, like EC2's console output), then pinned for SSH.
-  const hostKey = (await docker(["exec", name, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"])).stdout;
-  const target: SshTarget = {
-    name: `host-${index}`,
-    host: "127.0.0.1",
-    port: await publishedPort(name, 22),
-    username: LOGIN_USER,
-    privateKey,
-    hostKey: hostKey.trim(),
-  };
-  // sshd starts only once the host's dockerd answers, a moment after the check above passes.
-  await waitForSsh(target, { timeoutMs: 30000 });
-  return target;
 }
 
-/** Lays the agent down on a host over SSH when its copy differs, as cloud-init does on AWS. */
-export async function installAgent(target: SshTarget): Promise<void> {
-  const source = fs.readFileSync(AGENT_SOURCE);
-  const wanted = sha256(source);
-  const have = await sshExec(target, `sha256sum ${AGENT_PATH} 2>/dev/null || true`);
-  if (have.stdout.startsWith(wanted)) return;
-  progress(`${target.name}: installing the agent at ${AGENT_PATH} (sha256 ${wanted.slice(0, 12)})`);
-  const result = await sshExec(
-    target,
-    `sudo -n sh -c 'cat > ${AGENT_PATH}.new && chmod 0755 ${AGENT_PATH}.new && mv -f ${AGENT_PATH}.new ${AGENT_PATH}'`,
-    source.toString(),
+/**
+ * The running hosts of a fleet, found by their label, in host order, with their SSH port and host
+ * key. Whether sshd already answers is for the caller to wait for (the CLI does, as the Pulumi
+ * provider retries its dial on AWS). The one host discovery: `fleet up` and the CLI use it.
+ */
+export function discoverHosts(prefix: string): FleetHost[] {
+  const listed = dockerSync([
+    "ps",
+    "--filter",
+    `label=berth.fleet=${prefix}`,
+    "--filter",
+    "status=running",
+    "--format",
+    "{{.Names}}",
+  ]);
+  const containers = listed.stdout
+    .split("\n")
+    .filter((name) => new RegExp(`^${prefix}-host-\\d+$`).test(name))
+    .sort((a, b) => Number(a.split("-").pop()) - Number(b.split("-").pop()));
+  return containers.map((container) => {
+    const hostKey = dockerSync(["exec", container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"])
+      .stdout.trim()
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(" ");
+    if (!hostKey) throw new Error(`${container} has no SSH host key yet: wait a second and retry`);
+    return {
+      name: `host-${container.split("-").pop()}`,
+      container,
+      port: publishedPort(container, 22),
+      hostKey,
+    };
+  });
+}
+
+/**
+ * Hands a host the registry's credentials for its credential helper, through the engine, as an
+ * instance role does on AWS: nothing about the registry travels with a deploy.
+ */
+async function writeRegistryCredentials(container: string, server: string, password: string) {
+  const credentials = JSON.stringify({
+    ServerURL: server,
+    Username: REGISTRY_USER,
+    Secret: password,
+  });
+  await docker(
+    [
+      "exec",
+      "-i",
+      container,
+      "sh",
+      "-c",
+      "umask 077 && mkdir -p /etc/berth && cat >/etc/berth/registry-credentials.json",
+    ],
+    { input: credentials },
   );
-  if (result.code !== 0)
-    throw new Error(`${target.name}: installing the agent failed: ${result.stderr}`);
-}
-
-/** The SSH targets of a running fleet's hosts (ports are re-read: a restarted host gets a new one). */
-export async function fleetHosts(settings: FleetSettings): Promise<SshTarget[]> {
-  const privateKey = fs.readFileSync(path.join(settings.stateDir, "id_ed25519"), "utf8");
-  const hosts: SshTarget[] = [];
-  for (let i = 1; i <= settings.hostCount; i++)
-    hosts.push(await hostTarget(settings, i, privateKey));
-  return hosts;
 }
 
 /** Brings the fleet up (idempotent): images, key, network, registry, hosts with the agent, LB. */
-export async function fleetUp(settings: FleetSettings, healthPath = "/healthz"): Promise<Fleet> {
+export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   const names = fleetNames(settings.prefix);
   fs.mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   await ensureFleetImage("host.Dockerfile", "berth-fleet-host");
   await ensureFleetImage("services.Dockerfile", "berth-fleet-services");
 
   const keyFile = path.join(settings.stateDir, "id_ed25519");
-  const privateKey = secretFile(keyFile, () => {
+  secretFile(keyFile, () => {
     progress(`generating the fleet's SSH key at ${keyFile}`);
     const pair = sshUtils.generateKeyPairSync("ed25519", {
       comment: `${settings.prefix}-deployer`,
@@ -243,18 +286,17 @@ export async function fleetUp(settings: FleetSettings, healthPath = "/healthz"):
     await docker(["volume", "rm", `${name}-docker`], { allowFail: true });
   }
 
-  const hosts: SshTarget[] = [];
   for (let i = 1; i <= settings.hostCount; i++) {
     await ensureContainer(names.host(i), hostRunArgs(settings.prefix, i, publicKey));
   }
   for (let i = 1; i <= settings.hostCount; i++) {
-    const target = await hostTarget(settings, i, privateKey);
-    await installAgent(target);
-    hosts.push(target);
+    await waitForHostBoot(names.host(i));
+    await writeRegistryCredentials(names.host(i), names.registryServer, registryPassword);
   }
-  await ensureLb(settings, healthPath);
+  await ensureLb(settings);
 
-  const registryPushServer = `127.0.0.1:${await publishedPort(names.registry, 5000)}`;
+  const registryPushServer = `127.0.0.1:${publishedPort(names.registry, 5000)}`;
+  fs.writeFileSync(path.join(settings.stateDir, "lb-port"), `${settings.lbPort}\n`);
   const dockerConfigDir = path.join(settings.stateDir, "docker-config");
   fs.mkdirSync(dockerConfigDir, { recursive: true, mode: 0o700 });
   await waitFor(
@@ -276,14 +318,34 @@ export async function fleetUp(settings: FleetSettings, healthPath = "/healthz"):
   progress(
     `fleet ${settings.prefix} is up: ${settings.hostCount} hosts, registry, LB on 127.0.0.1:${settings.lbPort}`,
   );
+  return connectFleet(settings);
+}
+
+/**
+ * A running fleet as its callers see it (hosts, registry, LB), read without changing anything.
+ * Throws, saying how to start it, when it is not running.
+ */
+export function connectFleet(settings: FleetSettings): Fleet {
+  const names = fleetNames(settings.prefix);
+  const hosts = discoverHosts(settings.prefix);
+  const identityFile = path.join(settings.stateDir, "id_ed25519");
+  const passwordFile = path.join(settings.stateDir, "registry-password");
+  const lbPortFile = path.join(settings.stateDir, "lb-port");
+  if (hosts.length === 0 || !fs.existsSync(identityFile) || !fs.existsSync(passwordFile))
+    throw new Error(
+      `the local fleet "${settings.prefix}" is not running (no host containers, or its key under ${settings.stateDir} is gone): start it with npm start`,
+    );
+  const registryPort = publishedPort(names.registry, 5000);
   return {
     settings,
     hosts,
+    identityFile,
     registryServer: names.registryServer,
-    registryPushServer,
-    registryPassword,
-    dockerConfigDir,
-    url: `http://127.0.0.1:${settings.lbPort}`,
+    registryPushServer: `127.0.0.1:${registryPort}`,
+    registryPassword: fs.readFileSync(passwordFile, "utf8"),
+    dockerConfigDir: path.join(settings.stateDir, "docker-config"),
+    // The port the last `up` published the LB on (tests pick a free one).
+    url: `http://127.0.0.1:${fs.existsSync(lbPortFile) ? fs.readFileSync(lbPortFile, "utf8").trim() : settings.lbPort}`,
   };
 }
 
@@ -313,14 +375,4 @@ export async function fleetDown(settings: FleetSettings): Promise<void> {
     await docker(["network", "rm", names.network]);
   }
   progress(`fleet ${settings.prefix} is down`);
-}
-
-/** The registry login the hosts get on stdin (the fleet's registry has no credential helper). */
-export function registryLogin(fleet: Fleet): RegistryLogin {
-  return {
-    server: fleet.registryServer,
-    method: "password",
-    username: REGISTRY_USER,
-    password: fleet.registryPassword,
-  };
 }

@@ -1,4 +1,6 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { specFields } from "../../infra/src/agent/specSchema";
 
 /** Where and how big the local fleet is. Every name and port derives from these. */
 export interface FleetSettings {
@@ -12,6 +14,8 @@ export interface FleetSettings {
   stateDir: string;
   /** Hosts deployed at once in a rolling deploy; a failing batch stops the rollout. */
   batchSize: number;
+  /** What the load balancer checks on every host's proxy (the ALB's target group does the same). */
+  healthPath: string;
 }
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -24,6 +28,7 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
   const hostCount = input.hostCount ?? 2;
   const lbPort = input.lbPort ?? 8800;
   const batchSize = input.batchSize ?? 1;
+  const healthPath = input.healthPath ?? "/healthz";
   if (!PREFIX.test(prefix))
     throw new Error(`fleet prefix "${prefix}" must be lowercase letters, digits and dashes`);
   if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 9)
@@ -32,11 +37,16 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
     throw new Error(`fleet LB port must be a whole number from 1024 to 65535 (got ${lbPort})`);
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`fleet batch size must be a whole number of at least 1 (got ${batchSize})`);
+  if (!specFields.healthPath.safeParse(healthPath).success)
+    throw new Error(
+      `fleet health path must be a path starting with / like /healthz (got "${healthPath}")`,
+    );
   return {
     prefix,
     hostCount,
     lbPort,
     batchSize,
+    healthPath,
     stateDir: input.stateDir ?? path.join(REPO_ROOT, ".berth", prefix),
   };
 }
@@ -55,4 +65,21 @@ export function fleetNames(prefix: string) {
     /** How the hosts reach the registry (on the fleet network): the image references' server. */
     registryServer: `${prefix}-registry:5000`,
   };
+}
+
+/**
+ * Settings from command-line options, falling back to what the last `up` used (kept in
+ * `.berth/fleet.json`), so `npm start` after `BERTH_HOSTS=3 npm start` keeps three hosts.
+ */
+export function rememberedSettings(options: { hosts?: string; port?: string; prefix?: string }) {
+  const file = path.join(REPO_ROOT, ".berth", "fleet.json");
+  const saved = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, "utf8")) as { hosts?: number; port?: number })
+    : {};
+  const hostCount = options.hosts ? Number(options.hosts) : (saved.hosts ?? 2);
+  const lbPort = options.port ? Number(options.port) : saved.port;
+  const settings = fleetSettings({ prefix: options.prefix, hostCount, lbPort });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ hosts: hostCount, port: settings.lbPort }) + "\n");
+  return settings;
 }

@@ -25,7 +25,7 @@ function berth(
       [
         "-r",
         "ts-node/register/transpile-only",
-        path.join(REPO_ROOT, "scripts", "berth", "index.ts"),
+        path.join(REPO_ROOT, "cli", "src", "index.ts"),
         "--fleet-prefix",
         settings.prefix,
         ...args,

@@ -9,9 +9,7 @@ import {
 } from "../../fleet/src/commands";
 import { buildArgs } from "../../fleet/src/images";
 import { renderHaproxyConfig, renderRegistryConfig } from "../../fleet/src/lb-config";
-import { parseSummary } from "../../fleet/src/rollout";
 import { fleetNames, fleetSettings } from "../../fleet/src/settings";
-import { renderStatusTable } from "../../fleet/src/status-table";
 
 describe("fleet command builders", () => {
   it("a host runs its own dockerd with the Docker-in-Docker flags, never --privileged", () => {
@@ -25,7 +23,7 @@ describe("fleet command builders", () => {
     );
     assert.ok(joined.includes("--publish 127.0.0.1::22"), "SSH only on loopback");
     assert.ok(joined.includes("--restart unless-stopped"));
-    assert.ok(joined.includes("BERTH_INSECURE_REGISTRY=berth-x-registry:5000"));
+    assert.ok(joined.includes("BERTH_FLEET_REGISTRY=berth-x-registry:5000"));
     assert.equal(args[args.length - 1], fleetNames("berth-x").hostImage);
   });
 
@@ -128,51 +126,5 @@ describe("fleet settings", () => {
     assert.throws(() => fleetSettings({ prefix: "Bad_Prefix" }), /prefix "Bad_Prefix"/);
     assert.throws(() => fleetSettings({ lbPort: 80 }), /LB port .* \(got 80\)/);
     assert.equal(fleetSettings().hostCount, 2);
-  });
-});
-
-describe("agent output parsing", () => {
-  it("reads the last stdout line as the summary", () => {
-    const summary = parseSummary('noise\n{"outcome":"deployed","exitCode":0}\n');
-    assert.equal(summary?.outcome, "deployed");
-    assert.equal(parseSummary("not json\n"), null);
-    assert.equal(parseSummary(""), null);
-  });
-
-  it("renders a status table with one row per host", () => {
-    const table = renderStatusTable([
-      {
-        host: "host-1",
-        release: "abc-def",
-        image: "r/app@sha256:" + "a".repeat(64),
-        digest: "sha256:" + "a".repeat(64),
-        configHash: "f".repeat(64),
-        healthy: true,
-        containers: [
-          {
-            name: "w",
-            id: "1",
-            role: "web",
-            state: "running",
-            release: "abc-def",
-            image: "x",
-            healthy: true,
-          },
-          {
-            name: "p",
-            id: "2",
-            role: "proxy",
-            state: "running",
-            release: "",
-            image: "y",
-            healthy: null,
-          },
-        ],
-        lastReceipt: null,
-      },
-    ]);
-    const lines = table.split("\n");
-    assert.equal(lines.length, 2);
-    assert.match(lines[1]!, /^host-1\s+abc-def\s+sha256:aaaaaaaaaaaa\s+yes\s+web,proxy$/);
   });
 });

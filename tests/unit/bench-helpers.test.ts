@@ -6,7 +6,7 @@ import { changeOneLine, compressedSize, ONE_LINE_CHANGE, pushedBytes } from "../
 import { renderMarkdown, table } from "../../bench/src/markdown";
 import type { BenchResults } from "../../bench/src/results";
 import { pipelinedRequests, startSlowClients } from "../../bench/src/slow-clients";
-import { localReleaseSpec } from "../../fleet/src/spec";
+import { localReleaseSpec } from "../../cli/src/local";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderExecCommand, renderLogsCommand } from "../../cli/src/commands";
+import { renderExecCommand, renderLogsCommand } from "../../cli/src/remote-commands";
 
 /**
  * The host commands are run here by a real bash, with `sudo` and `docker` replaced by scripts that

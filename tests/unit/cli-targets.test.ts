@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { knownHostsLines, parsePublishedPort } from "../../cli/src/local";
+import { knownHostsLines } from "../../cli/src/local";
+import { parsePublishedPort } from "../../fleet/src/fleet";
 import { CliError, readStackOutputs } from "../../cli/src/pulumi";
 import {
   assertKnownStack,

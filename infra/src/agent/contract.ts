@@ -80,6 +80,9 @@ export const IMAGE_BY_DIGEST = new RegExp(IMAGE_BY_DIGEST_PATTERN);
 export const CONFIG_HASH = new RegExp(CONFIG_HASH_PATTERN);
 export const ENV_NAME = new RegExp(ENV_NAME_PATTERN);
 
+/** The login user on every host (Amazon Linux 2023's, with passwordless sudo; the fleet's hosts copy it). */
+export const HOST_LOGIN_USER = "ec2-user";
+
 /** Where the host's agent lives; the release installs it there over SSH (checksummed). */
 export const AGENT_PATH = "/usr/local/bin/berth-agent";
 /** The agent's state root on every host: `<root>/<app>-<stack>/{current,history,releases/...}`. */
@@ -239,9 +242,7 @@ function lastJsonLine(stdout: string): Record<string, unknown> | null {
 /** The summary a deploy or rollback printed, or null when its stdout does not end with one. */
 export function parseAgentSummary(stdout: string): AgentSummary | null {
   const parsed = lastJsonLine(stdout);
-  return parsed && typeof parsed.outcome === "string" && typeof parsed.exitCode === "number"
-    ? (parsed as unknown as AgentSummary)
-    : null;
+  return parsed && typeof parsed.outcome === "string" ? (parsed as unknown as AgentSummary) : null;
 }
 
 /** The document `status` printed; throws, quoting the line, when it is not one. */

@@ -1,6 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { AgentSummary, RegistryLogin, ReleaseSpec, parseAgentSummary } from "../agent/contract";
+import {
+  AgentSummary,
+  HOST_LOGIN_USER,
+  RegistryLogin,
+  ReleaseSpec,
+  parseAgentSummary,
+} from "../agent/contract";
 import {
   AgentScript,
   HostPlan,
@@ -11,7 +17,7 @@ import {
 } from "../rollout/plan";
 
 /** The user cloud-init creates on Amazon Linux 2023 (passwordless sudo); root logins are off. */
-export const SSH_USER = "ec2-user";
+export const SSH_USER = HOST_LOGIN_USER;
 
 /**
  * SSH dial settings for a host that may still be booting. The provider retries a failed dial

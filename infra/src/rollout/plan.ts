@@ -118,6 +118,11 @@ export function releaseTriggers(spec: ReleaseSpec, agentSha256: string): string[
   return [spec.image, configHash(spec), agentSha256];
 }
 
+/** Back to the previous release from the host's cache: the same on every host, no stdin. */
+export function planRollback(app: string, stack: string): { command: string } {
+  return { command: renderRollbackCommand(app, stack) };
+}
+
 /** The whole rollout of one release over the hosts. */
 export function planRollout(input: RolloutInput): RolloutPlan {
   const { spec, registry, agent } = input;
@@ -142,7 +147,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
           stdin,
           triggers,
         },
-        rollback: { command: renderRollbackCommand(spec.app, spec.stack) },
+        rollback: planRollback(spec.app, spec.stack),
       })),
     ),
   };

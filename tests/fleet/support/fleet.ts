@@ -1,26 +1,37 @@
 /**
  * One local fleet for the whole fleet suite: 3 hosts behind the LB, brought up in a root `before`
  * hook (registered once, when the first test file imports this module) and removed in `after`.
- * Every agent run goes through `deploy`, which keeps its output for the secrets check.
+ * Deploys go through the same code as `berth deploy -s local`: the rollout plan
+ * (infra/src/rollout/plan.ts) run over SSH by the CLI's executor (cli/src/rollout.ts). Every agent
+ * run's output is kept for the secrets check.
  */
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as net from "node:net";
-import type { RegistryLogin, ReleaseSpec } from "../../../infra/src/agent/contract";
-import { docker } from "../../../fleet/src/exec";
-import { Fleet, fleetDown, fleetHosts, fleetUp, registryLogin } from "../../../fleet/src/fleet";
-import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import {
-  HostResult,
-  HostStatus,
-  RolloutOptions,
+  AgentStatus,
+  RegistryLogin,
+  ReleaseSpec,
+  stateDir,
+} from "../../../infra/src/agent/contract";
+import { readAgentScript } from "../../../infra/src/files";
+import { planRollout } from "../../../infra/src/rollout/plan";
+import { readStatuses } from "../../../cli/src/host-status";
+import { localReleaseSpec, localTarget } from "../../../cli/src/local";
+import {
+  ExecuteOptions,
+  HostRun,
   RolloutResult,
-  rollout,
-  statusAll,
-} from "../../../fleet/src/rollout";
+  executePlan,
+  rollbackHosts,
+} from "../../../cli/src/rollout";
+import { capture } from "../../../cli/src/run";
+import { Endpoint, HostOutput, sshRunner, waitForSsh } from "../../../cli/src/ssh";
+import { Target } from "../../../cli/src/targets";
+import { docker } from "../../../fleet/src/exec";
+import { Fleet, REGISTRY_USER, fleetDown, fleetUp } from "../../../fleet/src/fleet";
+import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import { REPO_ROOT, fleetSettings } from "../../../fleet/src/settings";
-import { localReleaseSpec } from "../../../fleet/src/spec";
-import { SshTarget, sshExec } from "../../../fleet/src/ssh";
 
 /**
  * The suite's own fleet, named after this checkout so that two checkouts on one machine (a
@@ -31,6 +42,12 @@ export const settings = fleetSettings({
   hostCount: 3,
   lbPort: 8870,
 });
+
+/** The app and stack the fleet's releases run under (the local stack's). */
+export const APP = "berth-demo";
+export const STACK = "local";
+/** The agent's state directory for the fleet's app on every host. */
+export const STATE = stateDir(APP, STACK);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,6 +64,7 @@ export const SECRET = `s3cret-${Math.random().toString(36).slice(2, 12)}`;
 
 interface Context {
   fleet: Fleet;
+  target: Target;
   baseApp: string;
   proxy: string;
 }
@@ -62,7 +80,8 @@ before(async function () {
   const local = await buildProjectImages();
   const fleet = await fleetUp(settings);
   const proxy = await pushImage(fleet, local.proxy, "berth/nginx");
-  context = { fleet, baseApp: local.app, proxy };
+  context = { fleet, target: localTarget({ settings }), baseApp: local.app, proxy };
+  await Promise.all(hosts().map((host) => waitForSsh(host, runner())));
   console.log(
     `      fleet up with ${settings.hostCount} hosts in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
@@ -74,18 +93,36 @@ after(async function () {
   await fleetDown(settings);
 });
 
-/** Re-reads the hosts' SSH endpoints (a restarted host container gets a new published port). */
-export async function refreshFleet(): Promise<void> {
-  ctx().fleet.hosts = await fleetHosts(settings);
-}
-
 export function ctx(): Context {
   if (!context) throw new Error("the fleet is not up (the before hook failed)");
   return context;
 }
 
-export const hosts = (): SshTarget[] => ctx().fleet.hosts;
+/** Re-reads the hosts' SSH endpoints (a restarted host container gets a new published port). */
+export async function refreshFleet(): Promise<void> {
+  ctx().target = localTarget({ settings });
+  await Promise.all(hosts().map((host) => waitForSsh(host, runner())));
+}
+
+export const hosts = (): Endpoint[] => ctx().target.hosts;
 export const lbUrl = (path = "/") => `${ctx().fleet.url}${path}`;
+/** Runs commands on hosts over SSH, exactly as the CLI does. */
+export const runner = () => sshRunner(ctx().target.access, capture);
+
+/** The login the hosts use by default: their credential helper (like ECR's on AWS). */
+export function helperLogin(): RegistryLogin {
+  return { server: ctx().fleet.registryServer, method: "helper" };
+}
+
+/** A login with a username and password on stdin (the agent's other registry method). */
+export function passwordLogin(password = ctx().fleet.registryPassword): RegistryLogin {
+  return {
+    server: ctx().fleet.registryServer,
+    method: "password",
+    username: REGISTRY_USER,
+    password,
+  };
+}
 
 let variantCounter = 0;
 /** A new app release (new digest) from a one-layer variant of the built app image, pushed. */
@@ -113,36 +150,82 @@ export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): Re
       timeouts: { healthSeconds: 20, drainSeconds: 2, stopSeconds: 10 },
       ...overrides,
     },
+    settings.healthPath,
   );
 }
 
-export async function deploy(
-  spec: ReleaseSpec,
-  options: RolloutOptions & { registry?: RegistryLogin; only?: SshTarget[] } = {},
-): Promise<RolloutResult> {
-  const registry = options.registry ?? registryLogin(ctx().fleet);
-  const result = await rollout(options.only ?? hosts(), spec, registry, {
-    quiet: true,
-    ...options,
-  });
-  for (const r of result.results) agentOutputs.push(r.stdout, r.stderr, r.error ?? "");
-  return result;
-}
-
-export function record(result: HostResult) {
+export function record(result: HostRun) {
   agentOutputs.push(result.stdout, result.stderr, result.error ?? "");
 }
 
-export const statuses = (): Promise<HostStatus[]> => statusAll(hosts(), "berth-demo", "local");
+/** Rolls `spec` out with the rollout plan over SSH, as `berth deploy -s local` does. */
+export async function deploy(
+  spec: ReleaseSpec,
+  options: ExecuteOptions & {
+    registry?: RegistryLogin;
+    only?: Endpoint[];
+    batchSize?: number;
+  } = {},
+): Promise<RolloutResult> {
+  const targets = options.only ?? hosts();
+  const plan = planRollout({
+    hosts: targets.map((h) => h.name),
+    spec,
+    registry: options.registry ?? helperLogin(),
+    agent: readAgentScript(),
+    batchSize: options.batchSize ?? 1,
+  });
+  const result = await executePlan(plan, targets, runner(), options);
+  result.results.forEach(record);
+  return result;
+}
+
+/** `berth rollback` on every host, one after another. */
+export async function rollback(): Promise<RolloutResult> {
+  const result = await rollbackHosts(hosts(), APP, STACK, runner());
+  result.results.forEach(record);
+  return result;
+}
+
+/** Every host's agent status; fails the test when a host does not answer. */
+export async function statuses(): Promise<(AgentStatus & { host: string })[]> {
+  const rows = await readStatuses(ctx().target, (argv) => capture(argv));
+  return rows.map((row) => {
+    assert.ok(row.status, `${row.host}: status failed: ${row.error}`);
+    return { ...row.status, host: row.host };
+  });
+}
+
+/** One host's agent status. */
+export async function statusOf(index: number): Promise<AgentStatus & { host: string }> {
+  const all = await statuses();
+  return all[index]!;
+}
 
 /** Asserts every host runs `image` (healthy) and returns the statuses. */
-export async function assertAllOn(image: string): Promise<HostStatus[]> {
+export async function assertAllOn(image: string) {
   const all = await statuses();
   for (const s of all) {
     assert.equal(s.image, image, `${s.host} runs ${s.image}, expected ${image}`);
     assert.equal(s.healthy, true, `${s.host} is not healthy`);
   }
   return all;
+}
+
+/**
+ * What a test file starts from: every host healthy on one release. When the fleet is not there
+ * yet (this file runs alone, or an earlier one left it mixed), a fresh release is rolled out.
+ * Returns the release's image.
+ */
+export async function convergedRelease(name: string): Promise<string> {
+  const all = await statuses();
+  const images = new Set(all.map((s) => s.image));
+  const [only] = [...images];
+  if (images.size === 1 && only && all.every((s) => s.healthy)) return only;
+  const image = await newRelease(name);
+  const result = await deploy(specFor(image));
+  assert.equal(result.ok, true, result.error ?? "");
+  return image;
 }
 
 /** The digests the LB serves, from `n` GET /version through it. */
@@ -156,8 +239,8 @@ export async function servedDigests(n = 12): Promise<Set<string>> {
   return seen;
 }
 
-export async function onHost(index: number, command: string) {
-  return sshExec(hosts()[index]!, command);
+export async function onHost(index: number, command: string, stdin = ""): Promise<HostOutput> {
+  return runner()(hosts()[index]!, command, stdin);
 }
 
 /** Prints one line of figures in the test output. */

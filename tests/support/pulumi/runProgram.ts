@@ -86,7 +86,24 @@ export interface RunProgramOptions {
   withoutDefaultSecrets?: boolean;
   /** Run as `pulumi preview` (isDryRun() true). */
   preview?: boolean;
+  /** Read the config of this stack's `Pulumi.<configFrom>.yaml` instead of `stack`'s own. */
+  configFrom?: string;
+  /**
+   * Run every `command:remote:Command` for real instead of mocking its output: called with the
+   * resource's name and unwrapped inputs when the engine would create it (after everything it
+   * depends on), its stdout/stderr become the resource's outputs, and a rejection fails the
+   * resource as a failed command fails it under the real provider. The fleet tests use this to
+   * execute the program's own `Release` against the local fleet.
+   */
+  executeRemoteCommand?: (
+    name: string,
+    inputs: Record<string, unknown>,
+    registered: RegisteredSoFar,
+  ) => Promise<{ stdout: string; stderr: string }>;
 }
+
+/** What the program has registered before a resource: type, name and mocked state. */
+export type RegisteredSoFar = { type: string; name: string; state: Record<string, unknown> }[];
 
 let testPrivateKey: string | undefined;
 /** An ed25519 private key in PEM, generated once per process. */
@@ -172,7 +189,7 @@ export function runProgram(options: RunProgramOptions): Promise<ProgramRun> {
 }
 
 async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
-  const config = readStackConfig(options.stack);
+  const config = readStackConfig(options.configFrom ?? options.stack);
   const secretKeys = new Set<string>();
   if (!options.withoutDefaultSecrets) {
     config["berth:sshPrivateKey"] = testSshPrivateKey();
@@ -219,9 +236,23 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
 
   const inputsByKey = new Map<string, Record<string, unknown>>();
   const newResource = mocks.newResource.bind(mocks);
-  mocks.newResource = (args) => {
+  const registeredSoFar: RegisteredSoFar = [];
+  const execute = options.executeRemoteCommand;
+  // Widened to the Mocks interface, whose newResource may answer asynchronously.
+  (mocks as pulumi.runtime.Mocks).newResource = (args) => {
     inputsByKey.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-    return newResource(args);
+    const mocked = newResource(args);
+    registeredSoFar.push({
+      type: args.type,
+      name: args.name,
+      state: unwrapSecrets(mocked.state).value as Record<string, unknown>,
+    });
+    if (!execute || args.type !== "command:remote:Command") return mocked;
+    const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
+    return execute(args.name, inputs, registeredSoFar).then(({ stdout, stderr }) => ({
+      id: mocked.id,
+      state: { ...mocked.state, stdout, stderr },
+    }));
   };
 
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => createBerthStack())) ?? {};

@@ -1,16 +1,25 @@
 import * as assert from "node:assert/strict";
-import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import { AGENT_EXIT, parseAgentSummary } from "../../infra/src/agent/contract";
 import { renderDeployCommand, renderDeployStdin } from "../../infra/src/agent/invocation";
-import { registryLogin } from "../../fleet/src/fleet";
-import { parseSummary } from "../../fleet/src/rollout";
-import { sshExec } from "../../fleet/src/ssh";
-import { ctx, deploy, hosts, newRelease, onHost, specFor } from "./support/fleet";
+import {
+  STATE,
+  convergedRelease,
+  deploy,
+  helperLogin,
+  newRelease,
+  onHost,
+  specFor,
+} from "./support/fleet";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const HOLDER = "/var/lib/berth/berth-demo-local/lock.holder";
+const HOLDER = `${STATE}/lock.holder`;
 
 describe("fleet: one deploy at a time per host", () => {
   let next = "";
+
+  before(async () => {
+    await convergedRelease("lock-base");
+  });
 
   after(async () => {
     if (next) assert.equal((await deploy(specFor(next))).ok, true);
@@ -19,23 +28,22 @@ describe("fleet: one deploy at a time per host", () => {
   it("refuses a second deploy on the same host while one runs, naming the holder", async () => {
     next = await newRelease("v4");
     const spec = specFor(next);
-    const host = hosts()[0]!;
     const command = renderDeployCommand(spec);
-    const stdin = renderDeployStdin(spec, registryLogin(ctx().fleet));
-    const first = sshExec(host, command, stdin);
+    const stdin = renderDeployStdin(spec, helperLogin());
+    const first = onHost(0, command, stdin);
     let second = null;
     for (let i = 0; i < 40; i++) {
       await sleep(250);
       if ((await onHost(0, `sudo -n cat ${HOLDER}`)).stdout.includes("pid")) {
-        second = await sshExec(host, command, stdin);
+        second = await onHost(0, command, stdin);
         break;
       }
     }
     assert.ok(second, "the first deploy never took the lock");
     assert.equal(second.code, AGENT_EXIT.locked, second.stderr);
     assert.match(
-      parseSummary(second.stdout)?.reason ?? "",
-      /another deploy holds the lock .*: pid \d+, deploy \S+@sha256:[0-9a-f]{64} by berth since /,
+      parseAgentSummary(second.stdout)?.reason ?? "",
+      /another deploy holds the lock .*: pid \d+, deploy \S+@sha256:[0-9a-f]{64} by ec2-user since /,
     );
     const done = await first;
     assert.equal(done.code, 0, done.stderr);
@@ -44,10 +52,9 @@ describe("fleet: one deploy at a time per host", () => {
   it("a lock left by a dead deploy does not block the next one", async () => {
     const image = await newRelease("v4b");
     const spec = specFor(image);
-    const host = hosts()[0]!;
     const command = renderDeployCommand(spec);
-    const stdin = renderDeployStdin(spec, registryLogin(ctx().fleet));
-    const doomed = sshExec(host, command, stdin);
+    const stdin = renderDeployStdin(spec, helperLogin());
+    const doomed = onHost(0, command, stdin);
     let pid = "";
     for (let i = 0; i < 40 && !pid; i++) {
       await sleep(250);
@@ -57,10 +64,10 @@ describe("fleet: one deploy at a time per host", () => {
     await onHost(0, `sudo -n kill -9 ${pid}`);
     await doomed;
     // The next deploy (of the release the other hosts run) is not blocked by the dead one's lock.
-    const again = await sshExec(
-      host,
+    const again = await onHost(
+      0,
       renderDeployCommand(specFor(next)),
-      renderDeployStdin(specFor(next), registryLogin(ctx().fleet)),
+      renderDeployStdin(specFor(next), helperLogin()),
     );
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /taking over a lock left by a process that is gone: pid \d+/);

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
-import { registryLogin } from "../../fleet/src/fleet";
-import { assertAllOn, ctx, deploy, specFor, statuses } from "./support/fleet";
+import { convergedRelease, deploy, passwordLogin, specFor, statuses } from "./support/fleet";
 
 /** What "nothing changed" means: each host's release and the id and state of every container. */
 async function running() {
@@ -16,13 +15,12 @@ describe("fleet: registry errors", () => {
   let current = "";
 
   before(async () => {
-    current = (await statuses())[0]!.image;
-    await assertAllOn(current);
+    current = await convergedRelease("registry-errors-base");
   });
 
   it("wrong registry credentials: a clear error, nothing changed", async () => {
     const before = await running();
-    const wrong = { ...registryLogin(ctx().fleet), password: "not-the-password" };
+    const wrong = passwordLogin("not-the-password");
     const spec = specFor(current, { env: { ...specFor(current).env, CHANGED: "1" } });
     const result = await deploy(spec, { registry: wrong });
     assert.equal(result.ok, false);

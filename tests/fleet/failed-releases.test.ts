@@ -3,6 +3,7 @@ import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { underLoad } from "./support/load";
 import {
   assertAllOn,
+  convergedRelease,
   deploy,
   figure,
   lbUrl,
@@ -24,8 +25,7 @@ describe("fleet: a bad release changes nothing", () => {
   let current = "";
 
   before(async () => {
-    current = (await statuses())[0]!.image;
-    await assertAllOn(current);
+    current = await convergedRelease("failed-releases-base");
   });
 
   async function failingRollout(

@@ -1,35 +1,41 @@
 import * as assert from "node:assert/strict";
-import { rollbackAll } from "../../fleet/src/rollout";
 import { underLoad } from "./support/load";
 import {
+  STATE,
   assertAllOn,
+  convergedRelease,
+  deploy,
   figure,
   hosts,
   lbUrl,
+  newRelease,
   onHost,
-  record,
+  rollback,
   servedDigests,
-  statuses,
+  specFor,
 } from "./support/fleet";
 
 describe("fleet: rollback", () => {
   it("serves the previous release from the cached image, without a pull, under load", async () => {
-    const current = (await statuses())[0]!.image;
+    // Two releases in every host's history, so there is a previous one to go back to.
+    await convergedRelease("rollback-previous");
+    const current = await newRelease("rollback-current");
+    const rolled = await deploy(specFor(current));
+    assert.equal(rolled.ok, true, rolled.error ?? "");
     await assertAllOn(current);
     // Each host's previous release: the last one in its history that is not the current one.
     const expected: string[] = [];
     for (let i = 0; i < hosts().length; i++) {
-      const history = await onHost(i, "sudo -n cat /var/lib/berth/berth-demo-local/history");
+      const history = await onHost(i, `sudo -n cat ${STATE}/history`);
       const releases = history.stdout.trim().split("\n");
       const previous = releases.reverse().find((r) => r !== releases[0]);
       assert.ok(previous, `no previous release on host-${i + 1}`);
       expected.push(previous);
     }
 
-    const { result, load } = await underLoad(lbUrl("/"), () =>
-      rollbackAll(hosts(), "berth-demo", "local", true),
-    );
-    result.forEach(record);
+    const { result: rolledBack, load } = await underLoad(lbUrl("/"), () => rollback());
+    assert.equal(rolledBack.ok, true, rolledBack.error ?? "");
+    const result = rolledBack.results;
     figure("rollback requests", load);
     for (const r of result) {
       assert.equal(r.exitCode, 0, r.error ?? "");

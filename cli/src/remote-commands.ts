@@ -1,3 +1,4 @@
+import { LABEL, ROLE, STATE_ROOT, networkName, stateDir } from "../../infra/src/agent/contract";
 import { shellQuote } from "../../infra/src/agent/invocation";
 
 /**
@@ -7,11 +8,8 @@ import { shellQuote } from "../../infra/src/agent/invocation";
  * Every value that reaches the remote shell goes through `shellQuote`.
  */
 
-/** The agent's state root on every host (BERTH_STATE_DIR's default in berth-agent). */
-export const HOST_STATE_ROOT = "/var/lib/berth";
-
-/** What an operator calls a process, and the `berth.role` label the agent gives its containers. */
-export const PROCESS_ROLES = { app: "web", worker: "worker", nginx: "proxy" } as const;
+/** What an operator calls a process, and the role label the agent gives its containers. */
+export const PROCESS_ROLES = { app: ROLE.web, worker: ROLE.worker, nginx: ROLE.proxy } as const;
 export type ProcessName = keyof typeof PROCESS_ROLES;
 
 export function isProcessName(name: string): name is ProcessName {
@@ -57,13 +55,13 @@ export function renderLogsCommand(request: LogsRequest): string {
     ...(request.follow ? ["--follow"] : []),
     ...(request.since ? ["--since", request.since] : []),
   ];
-  const filters = [`label=berth.app=${request.app}`, `label=berth.stack=${request.stack}`]
+  const filters = [`label=${LABEL.app}=${request.app}`, `label=${LABEL.stack}=${request.stack}`]
     .map((f) => `--filter ${shellQuote(f)}`)
     .join(" ");
   return [
     "set -eu",
     `for role in ${roles.map(shellQuote).join(" ")}; do`,
-    `  for name in $(sudo -n docker ps ${filters} --filter "label=berth.role=$role" --format '{{.Names}}'); do`,
+    `  for name in $(sudo -n docker ps ${filters} --filter "label=${LABEL.role}=$role" --format '{{.Names}}'); do`,
     `    sudo -n docker logs ${logsFlags.map(shellQuote).join(" ")} "$name" 2>&1 | sed -u "s|^|$name |" &`,
     "  done",
     "done",
@@ -90,7 +88,7 @@ export interface ExecRequest {
 export function renderExecCommand(request: ExecRequest): string {
   if (request.argv.length === 0)
     throw new Error("exec: give the command to run, e.g. -- node --version");
-  const state = `${request.stateRoot ?? HOST_STATE_ROOT}/${request.app}-${request.stack}`;
+  const state = stateDir(request.app, request.stack, request.stateRoot ?? STATE_ROOT);
   const script = [
     "set -eu",
     `state=${shellQuote(state)}`,
@@ -99,10 +97,10 @@ export function renderExecCommand(request: ExecRequest): string {
     'image=$(jq -r .image "$state/releases/$release/spec.json")',
     `exec docker run --rm ${request.interactive ? "-i -t" : "-i"}` +
       ` --name "${request.app}-${request.stack}-exec-$(date +%s)-$$"` +
-      ` --network ${shellQuote(`berth-${request.app}-${request.stack}`)}` +
+      ` --network ${shellQuote(networkName(request.app, request.stack))}` +
       ' --env-file "$state/releases/$release/env"' +
-      ` --label ${shellQuote(`berth.app=${request.app}`)} --label ${shellQuote(`berth.stack=${request.stack}`)}` +
-      ' --label berth.role=exec --label "berth.release=$release" "$image" "$@"',
+      ` --label ${shellQuote(`${LABEL.app}=${request.app}`)} --label ${shellQuote(`${LABEL.stack}=${request.stack}`)}` +
+      ` --label ${LABEL.role}=${ROLE.exec} --label "${LABEL.release}=$release" "$image" "$@"`,
   ].join("\n");
   return ["sudo", "-n", "sh", "-c", script, "berth-exec", ...request.argv]
     .map(shellQuote)

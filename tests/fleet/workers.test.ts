@@ -1,12 +1,24 @@
 import * as assert from "node:assert/strict";
-import { AGENT_EXIT } from "../../infra/src/agent/contract";
-import type { HostStatus } from "../../fleet/src/rollout";
-import { assertAllOn, deploy, figure, hosts, newRelease, specFor, statuses } from "./support/fleet";
+import { AGENT_EXIT, AgentStatus } from "../../infra/src/agent/contract";
+import {
+  assertAllOn,
+  convergedRelease,
+  deploy,
+  figure,
+  hosts,
+  newRelease,
+  specFor,
+  statuses,
+} from "./support/fleet";
 
-const runningWorkers = (status: HostStatus) =>
+const runningWorkers = (status: AgentStatus) =>
   status.containers.filter((c) => c.role === "worker" && c.state === "running");
 
 describe("fleet: the worker process is replaced with each release", () => {
+  before(async () => {
+    await convergedRelease("workers-base");
+  });
+
   it("every host ends with one running worker, of the new release; the old one is stopped", async () => {
     const before = await statuses();
     const oldWorkers = before.flatMap(runningWorkers).map((c) => c.id);

@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import {
   AcceptConnection,
   AuthContext,
@@ -8,12 +11,15 @@ import {
   Session,
   utils as sshUtils,
 } from "ssh2";
-import { SshTarget, waitForSsh } from "../../fleet/src/ssh";
+import { knownHostsLines } from "../../cli/src/local";
+import { capture } from "../../cli/src/run";
+import { Endpoint, sshRunner, waitForSsh } from "../../cli/src/ssh";
 
 /**
  * A host whose published port is open before its sshd is: for `sshdAfterMs` every connection is
  * accepted and dropped (as docker-proxy does with nothing listening behind it), then a real SSH
- * server answers and runs `true`.
+ * server answers and runs `true`. The real `ssh` client dials it with a pinned host key, exactly as
+ * the CLI dials a fleet host.
  */
 async function lateSshd(sshdAfterMs: number) {
   const hostKey = sshUtils.generateKeyPairSync("ed25519");
@@ -40,22 +46,30 @@ async function lateSshd(sshdAfterMs: number) {
     } else sshd.injectSocket(socket);
   });
   await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
-  const target: SshTarget = {
-    name: "host-1",
-    host: "127.0.0.1",
-    port: (front.address() as net.AddressInfo).port,
-    username: "berth",
-    privateKey: client.private,
-    hostKey: hostKey.public,
+  const port = (front.address() as net.AddressInfo).port;
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-wait-ssh-"));
+  const identityFile = path.join(dir, "id_ed25519");
+  writeFileSync(identityFile, client.private, { mode: 0o600 });
+  const knownHostsFile = path.join(dir, "known_hosts");
+  writeFileSync(knownHostsFile, knownHostsLines([{ port, publicKey: hostKey.public }]));
+  const target: Endpoint = { name: "host-1", address: "127.0.0.1", port, user: "ec2-user" };
+  const run = sshRunner({ identityFile, knownHostsFile, strictHostKeyChecking: "yes" }, capture);
+  return {
+    target,
+    run,
+    dropped: () => dropped,
+    close: () => {
+      front.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
-  return { target, dropped: () => dropped, close: () => front.close() };
 }
 
 describe("waitForSsh: a host counts as up only when an SSH session runs", () => {
   it("retries while the port drops connections, and returns once sshd answers", async () => {
     const host = await lateSshd(1500);
     try {
-      await waitForSsh(host.target, { timeoutMs: 10000, intervalMs: 100 });
+      await waitForSsh(host.target, host.run, { timeoutMs: 10000, intervalMs: 100 });
       assert.ok(
         host.dropped() >= 2,
         `expected early attempts to be dropped, got ${host.dropped()}`,
@@ -70,15 +84,15 @@ describe("waitForSsh: a host counts as up only when an SSH session runs", () => 
     try {
       const started = Date.now();
       await assert.rejects(
-        waitForSsh(host.target, { timeoutMs: 1500, intervalMs: 100 }),
+        waitForSsh(host.target, host.run, { timeoutMs: 1500, intervalMs: 100 }),
         (error: Error) => {
           assert.match(
             error.message,
             new RegExp(
-              `^timed out after 1500 ms waiting for host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) to accept SSH`,
+              `^host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) did not accept SSH within 1500 ms`,
             ),
           );
-          assert.match(error.message, /; last error: .*(before handshake|unreachable)/);
+          assert.match(error.message, /; last error: .*(Connection closed|reset|banner exchange)/i);
           return true;
         },
       );

@@ -5,21 +5,23 @@ import { fleetNames } from "../../fleet/src/settings";
 import { underLoad } from "./support/load";
 import {
   SECRET,
+  STATE,
   agentOutputs,
   assertAllOn,
+  convergedRelease,
   ctx,
   deploy,
   figure,
   lbUrl,
+  newRelease,
   onHost,
   settings,
   specFor,
-  statuses,
 } from "./support/fleet";
 
 describe("fleet: configuration and secrets", () => {
   it("a config-only change (environment) rolls out like a new release", async () => {
-    const current = (await statuses())[0]!.image;
+    const current = await convergedRelease("config-base");
     const before = await assertAllOn(current);
     const spec = specFor(current);
     spec.env = { ...spec.env, FEATURE_GREETING: "hello-config" };
@@ -42,6 +44,13 @@ describe("fleet: configuration and secrets", () => {
   });
 
   it("secrets never appear in any output or log; env files are 0600", async () => {
+    // Output of this file's own deploys at least (a new release, then a config change), and of
+    // every deploy before it in the run.
+    const image = await newRelease("secrets");
+    assert.equal((await deploy(specFor(image))).ok, true);
+    const changed = specFor(image);
+    changed.env = { ...changed.env, FEATURE_GREETING: "secrets-check" };
+    assert.equal((await deploy(changed)).ok, true);
     const password = ctx().fleet.registryPassword;
     const names = fleetNames(settings.prefix);
     const texts: [string, string][] = agentOutputs.map((t, i) => [`agent output ${i}`, t]);
@@ -49,13 +58,10 @@ describe("fleet: configuration and secrets", () => {
       const host = `host-${i + 1}`;
       const logs = await onHost(
         i,
-        "sudo -n sh -c 'cat /var/lib/berth/*/receipts.jsonl /var/log/dockerd.log; for c in $(docker ps -aq); do docker logs $c 2>&1; done'",
+        `sudo -n sh -c 'cat ${STATE}/receipts.jsonl /var/log/dockerd.log; for c in $(docker ps -aq); do docker logs $c 2>&1; done'`,
       );
       texts.push([`${host} receipts, dockerd log and container logs`, logs.stdout + logs.stderr]);
-      const modes = await onHost(
-        i,
-        "sudo -n sh -c 'stat -c \"%a %n\" /var/lib/berth/*/releases/*/env'",
-      );
+      const modes = await onHost(i, `sudo -n sh -c 'stat -c "%a %n" ${STATE}/releases/*/env'`);
       for (const line of modes.stdout.trim().split("\n"))
         assert.match(line, /^600 /, `${host}: ${line}`);
     }

@@ -2,7 +2,15 @@ import * as assert from "node:assert/strict";
 import { docker } from "../../fleet/src/exec";
 import { fleetNames } from "../../fleet/src/settings";
 import { waitFor } from "../../fleet/src/wait";
-import { figure, onHost, refreshFleet, servedDigests, settings, statuses } from "./support/fleet";
+import {
+  convergedRelease,
+  figure,
+  onHost,
+  refreshFleet,
+  servedDigests,
+  settings,
+  statuses,
+} from "./support/fleet";
 
 /** Waits until `check` holds (a failing check counts as not yet) and returns how long that took. */
 async function waitUntil(what: string, seconds: number, check: () => Promise<boolean>) {
@@ -15,6 +23,10 @@ async function waitUntil(what: string, seconds: number, check: () => Promise<boo
 }
 
 describe("fleet: the service comes back by itself", () => {
+  before(async () => {
+    await convergedRelease("self-healing-base");
+  });
+
   it("after the app container crashes (killed from the host)", async () => {
     const before = (await statuses())[0]!;
     const web = before.containers.find((c) => c.role === "web" && c.state === "running")!;

@@ -1,0 +1,72 @@
+import { Command, Option } from "commander";
+import { RegistryLogin, digest12 } from "../../../infra/src/agent/contract";
+import { readAgentScript } from "../../../infra/src/files";
+import { planRollout } from "../../../infra/src/rollout/plan";
+import { connectFleet } from "../../../fleet/src/fleet";
+import { buildProjectImages, pushImage } from "../../../fleet/src/images";
+import { localReleaseSpec, localSettings } from "../local";
+import { CliError } from "../pulumi";
+import { executePlan } from "../rollout";
+import { sshRunner, waitForSsh } from "../ssh";
+import { LOCAL_STACK } from "../targets";
+import { CommandContext } from "./context";
+
+/**
+ * `berth deploy -s local` builds the app and nginx images, pushes them to the fleet's registry and
+ * runs the rollout plan over SSH; `berth deploy -s <aws stack>` is `pulumi up`, whose `Release`
+ * runs the same plan through `remote.Command`s.
+ */
+export function registerDeploy(
+  program: Command,
+  { deps, result, target, stackOption }: CommandContext,
+): void {
+  program
+    .command("deploy")
+    .description(
+      "build, push and roll the app out, host batch after host batch (AWS stacks: pulumi up)",
+    )
+    .addOption(stackOption())
+    .addOption(
+      new Option("--batch-size <n>", "local fleet: hosts per batch").default("1").argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1)
+          throw new CliError(`--batch-size must be a whole number of at least 1 (got "${v}")`, 2);
+        return v;
+      }),
+    )
+    .action(async (opts: { stack: string; batchSize: string }) => {
+      if (opts.stack !== LOCAL_STACK) {
+        // Resolving the target first checks the stack exists before Pulumi is started.
+        target(opts.stack);
+        result.exitCode = await deps.interactive(["pulumi", "up", "--stack", opts.stack]);
+        return;
+      }
+      const t = target(LOCAL_STACK);
+      const settings = localSettings(program.opts<{ fleetPrefix?: string }>().fleetPrefix);
+      const fleet = connectFleet(settings);
+      const local = await buildProjectImages();
+      const images = {
+        app: await pushImage(fleet, local.app, "berth/app"),
+        proxy: await pushImage(fleet, local.proxy, "berth/nginx"),
+      };
+      // The fleet's hosts sign in to the registry with their credential helper, as EC2 hosts do
+      // to ECR with theirs: no password travels with the deploy.
+      const registry: RegistryLogin = { server: fleet.registryServer, method: "helper" };
+      const spec = localReleaseSpec(images, {}, settings.healthPath);
+      const plan = planRollout({
+        hosts: t.hosts.map((h) => h.name),
+        spec,
+        registry,
+        agent: readAgentScript(),
+        batchSize: Number(opts.batchSize),
+      });
+      const run = sshRunner(t.access, deps.capture);
+      await Promise.all(t.hosts.map((host) => waitForSsh(host, run)));
+      deps.err(`deploying ${digest12(spec.image)} to ${t.hosts.length} host(s)`);
+      const rollout = await executePlan(plan, t.hosts, run, { progress: deps.err });
+      if (!rollout.ok) throw new CliError(rollout.error ?? "the rollout failed");
+      deps.out(
+        `released ${digest12(spec.image)} to ${t.hosts.map((h) => h.name).join(", ")} in ${(rollout.ms / 1000).toFixed(1)}s; serving at ${t.url}`,
+      );
+    });
+}
