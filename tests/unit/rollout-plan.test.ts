@@ -1,0 +1,238 @@
+/**
+ * One plan, two executors: the rollout plan (infra/src/rollout/plan.ts) decides order, flags and
+ * stdin; the Pulumi program's `Release` registers exactly it, and the CLI's executor runs exactly
+ * it. Each side is compared with the plan byte for byte, so a flag, a stdin byte or an order that
+ * either side decides on its own fails here.
+ */
+import assert from "node:assert/strict";
+import { AgentDeployInput, ReleaseSpec } from "../../infra/src/agent/contract";
+import { readAgentScript } from "../../infra/src/files";
+import { planHosts, planRollout, rolloutOrder } from "../../infra/src/rollout/plan";
+import { executePlan } from "../../cli/src/rollout";
+import { Endpoint, HostRunner } from "../../cli/src/ssh";
+import { ProgramRun, RegisteredResource, runProgram } from "../support/pulumi/runProgram";
+
+const IMAGE = `registry.local:5000/shop@sha256:${"a".repeat(64)}`;
+const PROXY = `registry.local:5000/nginx@sha256:${"b".repeat(64)}`;
+const agent = { content: "#!/usr/bin/env bash\necho agent\n", sha256: "c".repeat(64) };
+
+function spec(overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
+  return {
+    app: "shop",
+    stack: "prod",
+    image: IMAGE,
+    proxyImage: PROXY,
+    web: { command: null, port: 3000, healthPath: "/healthz" },
+    worker: null,
+    releaseCommand: ["node", "migrate.js"],
+    env: { SECRET_TOKEN: "t0ken" },
+    timeouts: { healthSeconds: 30, drainSeconds: 2, stopSeconds: 10 },
+    keepReleases: 3,
+    ...overrides,
+  };
+}
+
+const hostNames = ["host-1", "host-2", "host-3", "host-4", "host-5"];
+const registry = { server: "registry.local:5000", method: "helper" } as const;
+
+describe("the rollout plan", () => {
+  it("sends the first host alone when there is a release command, then batches", () => {
+    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    assert.deepEqual(
+      plan.batches.map((b) => b.map((h) => h.host)),
+      [["host-1"], ["host-2", "host-3"], ["host-4", "host-5"]],
+    );
+    const without = planRollout({
+      hosts: hostNames,
+      spec: spec({ releaseCommand: null }),
+      registry,
+      agent,
+      batchSize: 2,
+    });
+    assert.deepEqual(
+      without.batches.map((b) => b.map((h) => h.host)),
+      rolloutOrder(hostNames, 2, false),
+    );
+  });
+
+  it("tells every host but the first to skip the release command, and nothing else differs", () => {
+    const hosts = planHosts(
+      planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 1 }),
+    );
+    assert.ok(!hosts[0]!.deploy.command.includes("--skip-release-command"));
+    for (const h of hosts.slice(1)) {
+      assert.equal(h.deploy.command, `${hosts[0]!.deploy.command} --skip-release-command`);
+      assert.equal(h.deploy.stdin, hosts[0]!.deploy.stdin, "one stdin for every host");
+      assert.deepEqual(h.install, hosts[0]!.install);
+    }
+    const input = JSON.parse(hosts[0]!.deploy.stdin) as AgentDeployInput;
+    assert.deepEqual(input, { spec: spec(), registry });
+    assert.equal(hosts[0]!.install.stdin, agent.content);
+    assert.match(hosts[0]!.rollback.command, /berth-agent rollback --app shop --stack prod$/);
+  });
+
+  it("refuses a spec the agent would refuse, and repeated host names", () => {
+    assert.throws(
+      () =>
+        planRollout({
+          hosts: hostNames,
+          spec: spec({ image: "shop:latest" }),
+          registry,
+          agent,
+          batchSize: 1,
+        }),
+      /invalid release spec: image must be an image by digest/,
+    );
+    assert.throws(
+      () =>
+        planRollout({ hosts: ["host-1", "host-1"], spec: spec(), registry, agent, batchSize: 1 }),
+      /host names repeat/,
+    );
+  });
+});
+
+describe("the CLI executor runs exactly the plan", () => {
+  const endpoints: Endpoint[] = hostNames.map((name, i) => ({
+    name,
+    address: "127.0.0.1",
+    port: 2200 + i,
+    user: "ec2-user",
+  }));
+  const summary = (outcome: string) => `progress\n{"outcome":"${outcome}","exitCode":0}\n`;
+
+  it("install then deploy on each host, batch after batch, with the plan's stdin", async () => {
+    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    const ran: { host: string; command: string; stdin: string }[] = [];
+    const run: HostRunner = async (host, command, stdin) => {
+      ran.push({ host: host.name, command, stdin });
+      return { code: 0, stdout: summary("deployed"), stderr: "" };
+    };
+    const result = await executePlan(plan, endpoints, run);
+    assert.equal(result.ok, true, result.error ?? "");
+    // Within a batch the hosts run at once, so compare per batch, in batch order.
+    const byBatch = plan.batches.map((batch) =>
+      batch.flatMap((h) => [
+        { host: h.host, command: h.install.command, stdin: h.install.stdin },
+        { host: h.host, command: h.deploy.command, stdin: h.deploy.stdin },
+      ]),
+    );
+    let offset = 0;
+    for (const expected of byBatch) {
+      const actual = ran.slice(offset, offset + expected.length);
+      const key = (x: { host: string; command: string }) => `${x.host} ${x.command}`;
+      assert.deepEqual(
+        [...actual].sort((a, b) => key(a).localeCompare(key(b))),
+        [...expected].sort((a, b) => key(a).localeCompare(key(b))),
+      );
+      offset += expected.length;
+    }
+    assert.equal(ran.length, offset);
+    assert.deepEqual(
+      result.results.map((r) => r.summary?.outcome),
+      hostNames.map(() => "deployed"),
+    );
+  });
+
+  it("stops after the batch with a failing host; later batches are never touched", async () => {
+    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    const touched = new Set<string>();
+    const run: HostRunner = async (host, command) => {
+      touched.add(host.name);
+      if (host.name === "host-3" && command.includes(" deploy "))
+        return {
+          code: 6,
+          stdout: '{"outcome":"failed","exitCode":6,"reason":"web did not answer 200"}\n',
+          stderr: "",
+        };
+      if (host.name === "host-2" && !command.includes(" deploy "))
+        return { code: 255, stdout: "", stderr: "ssh: connect to host 127.0.0.1: refused" };
+      return { code: 0, stdout: summary("deployed"), stderr: "" };
+    };
+    const result = await executePlan(plan, endpoints, run);
+    assert.equal(result.ok, false);
+    assert.deepEqual([...touched].sort(), ["host-1", "host-2", "host-3"]);
+    assert.deepEqual(result.untouched, ["host-4", "host-5"]);
+    assert.match(result.error ?? "", /host-2: unreachable over SSH: ssh: connect to host/);
+    const host3 = result.results.find((r) => r.host === "host-3")!;
+    assert.equal(host3.error, "host-3: agent failed (unhealthy): web did not answer 200");
+  });
+});
+
+describe("the Pulumi program's Release registers exactly the plan", () => {
+  let run: ProgramRun;
+  const COMMAND = "command:remote:Command";
+  before(async () => {
+    run = await runProgram({
+      stack: "staging",
+      configOverrides: {
+        "berth:hosts": { count: 5, instanceType: "t3.small", rootVolumeGiB: 20 },
+        "berth:release": {
+          batchSize: 2,
+          healthSeconds: 60,
+          drainSeconds: 5,
+          stopSeconds: 20,
+          keepReleases: 3,
+          command: ["node", "migrate.js"],
+        },
+      },
+    });
+  });
+
+  const byName = (name: string): RegisteredResource =>
+    run.ofType(COMMAND).find((c) => c.name === name) ?? assert.fail(`no ${COMMAND} named ${name}`);
+
+  it("one install and one deploy per host, with the plan's commands and stdin, byte for byte", () => {
+    const first = byName("shop-api-release-host-1");
+    const input = JSON.parse(String(first.inputs.stdin)) as AgentDeployInput;
+    const plan = planRollout({
+      hosts: hostNames,
+      spec: input.spec,
+      registry: input.registry,
+      agent: readAgentScript(),
+      batchSize: 2,
+    });
+    assert.equal(run.ofType(COMMAND).length, 2 * hostNames.length);
+    for (const h of planHosts(plan)) {
+      const install = byName(`shop-api-release-${h.host}-agent`);
+      const deploy = byName(`shop-api-release-${h.host}`);
+      assert.equal(install.inputs.create, h.install.command, `${h.host} install command`);
+      assert.equal(install.inputs.stdin, h.install.stdin, `${h.host} install stdin`);
+      assert.deepEqual(install.inputs.triggers, h.install.triggers);
+      assert.equal(deploy.inputs.create, h.deploy.command, `${h.host} deploy command`);
+      assert.equal(deploy.inputs.update, h.deploy.command, `${h.host} deploy update`);
+      assert.equal(deploy.inputs.stdin, h.deploy.stdin, `${h.host} deploy stdin`);
+      assert.deepEqual(deploy.inputs.triggers, h.deploy.triggers);
+    }
+  });
+
+  it("chains the commands in the plan's order: each batch waits for every deploy of the batch before", () => {
+    const plan = planRollout({
+      hosts: hostNames,
+      spec: (JSON.parse(String(byName("shop-api-release-host-1").inputs.stdin)) as AgentDeployInput)
+        .spec,
+      registry,
+      agent,
+      batchSize: 2,
+    });
+    const deployOf = (host: string) => byName(`shop-api-release-${host}`);
+    const installOf = (host: string) => byName(`shop-api-release-${host}-agent`);
+    plan.batches.forEach((batch, index) => {
+      const previous = index > 0 ? plan.batches[index - 1]!.map((h) => deployOf(h.host).urn) : [];
+      const others = plan.batches
+        .filter((_, i) => i !== index - 1)
+        .flat()
+        .map((h) => deployOf(h.host).urn);
+      for (const h of batch) {
+        const deploy = deployOf(h.host);
+        const install = installOf(h.host);
+        assert.ok(deploy.dependencies.includes(install.urn), `${h.host}: deploy before install`);
+        for (const urn of previous) {
+          assert.ok(install.dependencies.includes(urn), `${h.host}: install before batch ${index}`);
+          assert.ok(deploy.dependencies.includes(urn), `${h.host}: deploy before batch ${index}`);
+        }
+        for (const urn of others)
+          assert.ok(!deploy.dependencies.includes(urn), `${h.host} waits on a batch out of order`);
+      }
+    });
+  });
+});
