@@ -24,9 +24,11 @@ export interface CommonConfig {
 
 export interface WebConfig extends CommonConfig {
   port: number;
+  /** The readiness path the deploy health-checks (HEALTH_PATH, from the stack's web.healthPath). */
+  healthPath: string;
   /** Idle keep-alive time for client connections; must exceed the proxy's upstream idle timeout. */
   keepAliveTimeoutMs: number;
-  /** After SIGTERM, how long /healthz answers 503 before the server stops accepting connections. */
+  /** After SIGTERM, how long the health path answers 503 before the server stops accepting connections. */
   drainDelayMs: number;
   /** Upper bound for `/slow?ms=N`. */
   slowMaxMs: number;
@@ -41,6 +43,17 @@ export interface WorkerConfig extends CommonConfig {
 
 const RELEASE = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 const DIGEST = /^(?:[a-z0-9][a-z0-9._\-/:]*@)?sha256:[0-9a-f]{64}$/;
+const HEALTH_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+
+/** HEALTH_PATH (the deploy sets it from the stack config), or /healthz. */
+export function healthPathVar(env: Env): string {
+  const path = (env.HEALTH_PATH ?? "").trim() || "/healthz";
+  if (!HEALTH_PATH.test(path))
+    throw new ConfigError(
+      `HEALTH_PATH must be a path starting with / like /healthz (got ${show(path)})`,
+    );
+  return path;
+}
 
 function show(value: string): string {
   return JSON.stringify(value);
@@ -95,6 +108,7 @@ export function readWebConfig(env: Env): WebConfig {
   const config: WebConfig = {
     ...common,
     port: integerVar(env, "PORT", 3000, 1, 65535),
+    healthPath: healthPathVar(env),
     keepAliveTimeoutMs: integerVar(env, "KEEP_ALIVE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
     drainDelayMs: integerVar(env, "SHUTDOWN_DRAIN_DELAY_MS", 1000, 0, 600_000),
     slowMaxMs: integerVar(env, "SLOW_MAX_MS", 30_000, 0, 600_000),

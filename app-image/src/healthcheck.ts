@@ -1,6 +1,7 @@
 /**
  * The image's HEALTHCHECK, for both process types (Node itself, so the image needs no curl):
- *   web:    exits 0 when GET /healthz on this container's PORT answers 200 within 2 s;
+ *   web:    exits 0 when GET HEALTH_PATH (default /healthz) on this container's PORT answers 200
+ *           within 2 s;
  *   worker: exits 0 when the worker's heartbeat says "running" and is fresh.
  * Which one runs is read from PID 1's command line, so one HEALTHCHECK serves both.
  */
@@ -33,7 +34,8 @@ function checkWorker(): never {
 
 function checkWeb(): void {
   const port = Number(process.env.PORT ?? "3000");
-  const request = get({ host: "127.0.0.1", port, path: "/healthz", timeout: 2000 }, (res) => {
+  const path = process.env.HEALTH_PATH || "/healthz";
+  const request = get({ host: "127.0.0.1", port, path, timeout: 2000 }, (res) => {
     res.resume();
     process.exit(res.statusCode === 200 ? 0 : 1);
   });

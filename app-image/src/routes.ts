@@ -52,7 +52,7 @@ function routes(
     "/version": {
       GET: (_req, res) => sendJson(res, 200, { release: config.release, digest: config.digest }),
     },
-    "/healthz": {
+    [config.healthPath]: {
       GET: (_req, res) => {
         res.setHeader("cache-control", "no-store");
         if (state.draining) sendJson(res, 503, { status: "draining" });

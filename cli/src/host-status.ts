@@ -13,7 +13,9 @@ export function readStatuses(t: Target, capture: Capture): Promise<HostStatusRow
       if (r.code !== 0)
         return {
           host: host.name,
-          error: r.stderr.trim().split("\n").pop() || `exit code ${r.code}`,
+          error: /berth-agent: (command )?not found/.test(r.stderr)
+            ? `no berth-agent on this host yet: nothing was deployed here (berth deploy -s ${t.stack})`
+            : r.stderr.trim().split("\n").pop() || `exit code ${r.code}`,
           unreachable: r.code === SSH_CONNECT_FAILED,
         };
       try {

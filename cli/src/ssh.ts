@@ -1,4 +1,5 @@
 import { shellQuote } from "../../infra/src/agent/invocation";
+import { waitFor } from "../../fleet/src/wait";
 
 /** One SSH endpoint. */
 export interface Endpoint {
@@ -117,16 +118,14 @@ export async function waitForSsh(
   run: HostRunner,
   { timeoutMs = 30_000, intervalMs = 300 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string;
-  for (;;) {
-    const result = await run(host, "true", "");
-    if (result.code === 0) return;
-    last = result.stderr.trim().split("\n").pop() || `exit code ${result.code}`;
-    if (Date.now() >= deadline)
-      throw new Error(
-        `${host.name} (${host.address}:${host.port}) did not accept SSH within ${timeoutMs} ms; last error: ${last}`,
-      );
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await waitFor(
+    `${host.name} (${host.address}:${host.port}) to accept SSH`,
+    async () => {
+      const result = await run(host, "true", "");
+      if (result.code !== 0)
+        throw new Error(result.stderr.trim().split("\n").pop() || `exit code ${result.code}`);
+      return true;
+    },
+    { timeoutMs, intervalMs },
+  );
 }

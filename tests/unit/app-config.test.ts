@@ -21,6 +21,7 @@ describe("app config: the web process", function () {
       release: "2026-11-26.1",
       digest: DIGEST,
       port: 3000,
+      healthPath: "/healthz",
       shutdownTimeoutMs: 8000,
       keepAliveTimeoutMs: 65_000,
       drainDelayMs: 1000,
@@ -36,8 +37,10 @@ describe("app config: the web process", function () {
       KEEP_ALIVE_TIMEOUT_MS: "90000",
       SHUTDOWN_DRAIN_DELAY_MS: "0",
       SLOW_MAX_MS: "5000",
+      HEALTH_PATH: "/up",
     });
     assert.equal(config.port, 8081);
+    assert.equal(config.healthPath, "/up");
     assert.equal(config.shutdownTimeoutMs, 20_000);
     assert.equal(config.keepAliveTimeoutMs, 90_000);
     assert.equal(config.drainDelayMs, 0);
@@ -47,6 +50,13 @@ describe("app config: the web process", function () {
   it("accepts the digest as repo@sha256:... (what the deploy agent passes)", function () {
     const digest = `registry.local:5000/berth/app@${DIGEST}`;
     assert.equal(readWebConfig({ ...BASE, APP_DIGEST: digest }).digest, digest);
+  });
+
+  it("names a HEALTH_PATH that is not a path", function () {
+    assert.equal(
+      configError(() => readWebConfig({ ...BASE, HEALTH_PATH: "healthz" })),
+      'HEALTH_PATH must be a path starting with / like /healthz (got "healthz")',
+    );
   });
 
   it("names a malformed PORT, the rule and the value", function () {

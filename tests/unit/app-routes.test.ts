@@ -8,6 +8,7 @@ const config: WebConfig = {
   release: "r-unit",
   digest: `sha256:${"1".repeat(64)}`,
   port: 0,
+  healthPath: "/healthz",
   shutdownTimeoutMs: 8000,
   keepAliveTimeoutMs: 65_000,
   drainDelayMs: 0,
@@ -59,6 +60,20 @@ describe("the app's routes (handler in-process, no proxy)", function () {
     assert.equal(draining.status, 503);
     assert.deepEqual(await draining.json(), { status: "draining" });
     assert.equal(draining.headers.get("connection"), "close");
+  });
+
+  it("answers readiness on the configured HEALTH_PATH, not on /healthz", async function () {
+    const custom = createServer(
+      createRequestHandler({ ...config, healthPath: "/up" }, { draining: false }),
+    );
+    await new Promise<void>((resolve) => custom.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(custom.address() as AddressInfo).port}`;
+      assert.equal((await fetch(`${url}/up`)).status, 200);
+      assert.equal((await fetch(`${url}/healthz`)).status, 404);
+    } finally {
+      await new Promise((resolve) => custom.close(resolve));
+    }
   });
 
   it("/slow is bounded by SLOW_MAX_MS", async function () {

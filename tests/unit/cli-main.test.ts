@@ -172,6 +172,27 @@ describe("cli: commands and errors", () => {
     });
   });
 
+  describe("deploy", () => {
+    it("deploys an AWS stack with pulumi up (whose Release runs the rollout plan)", async () => {
+      const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      assert.equal(await main(["deploy", "-s", "prod"], deps), 0);
+      assert.deepEqual(calls, [["pulumi", "up", "--stack", "prod"]]);
+    });
+
+    it("refuses a batch size that is not a whole number of at least 1, touching nothing", async () => {
+      const { deps, calls, err } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      assert.equal(await main(["deploy", "-s", "prod", "--batch-size", "0"], deps), 2);
+      assert.match(err.join("\n"), /--batch-size must be a whole number of at least 1 \(got "0"\)/);
+      assert.deepEqual(calls, []);
+    });
+
+    it("refuses an unknown stack before starting anything", async () => {
+      const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      assert.equal(await main(["deploy", "-s", "qa"], deps), 2);
+      assert.deepEqual(calls, []);
+    });
+  });
+
   describe("rollback", () => {
     it("rolls hosts back one after another", async () => {
       const order: string[] = [];

@@ -89,7 +89,7 @@ describe("waitForSsh: a host counts as up only when an SSH session runs", () => 
           assert.match(
             error.message,
             new RegExp(
-              `^host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) did not accept SSH within 1500 ms`,
+              `^timed out after 1500 ms waiting for host-1 \\(127\\.0\\.0\\.1:${host.target.port}\\) to accept SSH`,
             ),
           );
           assert.match(error.message, /; last error: .*(Connection closed|reset|banner exchange)/i);

@@ -65,15 +65,25 @@ export function renderDeployStdin(spec: ReleaseSpec, registry: RegistryLogin): s
   return `${JSON.stringify(input)}\n`;
 }
 
+/** An agent action that needs only the release's identity: `berth-agent ACTION --app A --stack S`. */
+function renderIdentityCommand(
+  action: "rollback" | "status",
+  app: string,
+  stack: string,
+  agentPath: string,
+): string {
+  return ["sudo", "-n", agentPath, action, "--app", app, "--stack", stack]
+    .map(shellQuote)
+    .join(" ");
+}
+
 /** `berth-agent rollback`: back to the previous release from the host's cache, no pull. */
 export function renderRollbackCommand(
   app: string,
   stack: string,
   agentPath: string = AGENT_PATH,
 ): string {
-  return ["sudo", "-n", agentPath, "rollback", "--app", app, "--stack", stack]
-    .map(shellQuote)
-    .join(" ");
+  return renderIdentityCommand("rollback", app, stack, agentPath);
 }
 
 /** `berth-agent status`: one JSON document about the running release. */
@@ -82,7 +92,5 @@ export function renderStatusCommand(
   stack: string,
   agentPath: string = AGENT_PATH,
 ): string {
-  return ["sudo", "-n", agentPath, "status", "--app", app, "--stack", stack]
-    .map(shellQuote)
-    .join(" ");
+  return renderIdentityCommand("status", app, stack, agentPath);
 }

@@ -218,10 +218,10 @@ export async function assertAllOn(image: string) {
  * Returns the release's image.
  */
 export async function convergedRelease(name: string): Promise<string> {
-  const all = await statuses();
-  const images = new Set(all.map((s) => s.image));
+  const rows = await readStatuses(ctx().target, (argv) => capture(argv));
+  const images = new Set(rows.map((r) => r.status?.image));
   const [only] = [...images];
-  if (images.size === 1 && only && all.every((s) => s.healthy)) return only;
+  if (images.size === 1 && only && rows.every((r) => r.status?.healthy)) return only;
   const image = await newRelease(name);
   const result = await deploy(specFor(image));
   assert.equal(result.ok, true, result.error ?? "");
