@@ -5,7 +5,11 @@ import { fleetNames } from "./settings";
  * exec.ts runs them.
  */
 
-/** The flags that let a container run its own dockerd here (see ENVIRONMENT.md). */
+/**
+ * The flags that let a container run its own dockerd on a machine where `--privileged` fails
+ * (its capability bounding set lacks CAP_SYS_RESOURCE): every capability but that one, no
+ * seccomp or AppArmor profile, the host's cgroups.
+ */
 export const DOCKER_IN_DOCKER_FLAGS = [
   "--cap-add",
   "ALL",

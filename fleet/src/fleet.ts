@@ -238,7 +238,7 @@ async function writeRegistryCredentials(container: string, server: string, passw
   );
 }
 
-/** Brings the fleet up (idempotent): images, key, network, registry, hosts with the agent, LB. */
+/** Brings the fleet up (idempotent): images, key, network, registry, hosts, LB. No agent: deploys bring it. */
 export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   const names = fleetNames(settings.prefix);
   fs.mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });

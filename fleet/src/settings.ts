@@ -12,8 +12,6 @@ export interface FleetSettings {
   lbPort: number;
   /** Git-ignored directory for the SSH key, registry password and host keys. */
   stateDir: string;
-  /** Hosts deployed at once in a rolling deploy; a failing batch stops the rollout. */
-  batchSize: number;
   /** What the load balancer checks on every host's proxy (the ALB's target group does the same). */
   healthPath: string;
 }
@@ -27,7 +25,6 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
   const prefix = input.prefix ?? "berth-fleet";
   const hostCount = input.hostCount ?? 2;
   const lbPort = input.lbPort ?? 8800;
-  const batchSize = input.batchSize ?? 1;
   const healthPath = input.healthPath ?? "/healthz";
   if (!PREFIX.test(prefix))
     throw new Error(`fleet prefix "${prefix}" must be lowercase letters, digits and dashes`);
@@ -35,8 +32,6 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
     throw new Error(`fleet host count must be a whole number from 1 to 9 (got ${hostCount})`);
   if (!Number.isInteger(lbPort) || lbPort < 1024 || lbPort > 65535)
     throw new Error(`fleet LB port must be a whole number from 1024 to 65535 (got ${lbPort})`);
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new Error(`fleet batch size must be a whole number of at least 1 (got ${batchSize})`);
   if (!specFields.healthPath.safeParse(healthPath).success)
     throw new Error(
       `fleet health path must be a path starting with / like /healthz (got "${healthPath}")`,
@@ -45,7 +40,6 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
     prefix,
     hostCount,
     lbPort,
-    batchSize,
     healthPath,
     stateDir: input.stateDir ?? path.join(REPO_ROOT, ".berth", prefix),
   };

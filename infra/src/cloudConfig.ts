@@ -32,8 +32,9 @@ export const DOCKER_DAEMON_JSON = JSON.stringify({
 
 /**
  * The cloud-config (Amazon Linux 2023) that prepares a host: Docker, jq (the agent reads its
- * JSON with it), the ECR credential helper and its config, the agent, and the host's identity
- * file. The agent itself starts nginx and the app on the first release.
+ * JSON with it), the ECR credential helper and its config, and the host's identity file. The
+ * agent comes with the first release (installed over SSH, checksummed) and starts nginx and the
+ * app.
  */
 export function renderCloudConfig(settings: HostBootSettings): string {
   const hostEnv = `BERTH_APP=${settings.app}\nBERTH_STACK=${settings.stack}\n`;

@@ -6,7 +6,7 @@ import type { AgentScript } from "./rollout/plan";
 /** The repository root (infra/src/.. /..): app-image/, nginx/ and infra/host/ live under it. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Where the host deploy agent's source lives; cloud-init and the release install this file. */
+/** Where the host deploy agent's source lives; every rollout installs this file over SSH. */
 export const AGENT_SOURCE = path.join(REPO_ROOT, "infra", "host", "berth-agent");
 
 export type { AgentScript };

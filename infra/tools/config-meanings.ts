@@ -30,7 +30,7 @@ export const CONFIG_MEANINGS: Record<string, string> = {
   "berth:bastion.instanceType": "Instance type of the bastion.",
   "berth:web.port": "Port the app listens on inside its container.",
   "berth:web.healthPath":
-    "Path that answers 200 when ready and 503 while draining (ALB and agent health checks).",
+    "Path that answers 200 when ready and 503 while draining (ALB and agent health checks); the app gets it as HEALTH_PATH.",
   "berth:web.command": "Command override for the web process (null: the image's CMD).",
   "berth:worker.command": "Command of the background worker process.",
   "berth:worker.count": "Worker containers per host (0: none).",
@@ -38,8 +38,9 @@ export const CONFIG_MEANINGS: Record<string, string> = {
   "berth:release.digest": "Deploy this app image instead of building one (promotion, rollback).",
   "berth:release.proxyDigest": "Deploy this nginx image; set together with release.digest.",
   "berth:release.batchSize":
-    "Hosts released at once; the next batch starts when this one is healthy.",
-  "berth:release.healthSeconds": "How long a new web container may take to turn healthy.",
+    "Hosts released at once (with release.command the first host goes alone). The next batch starts only when the agent has exited 0 on every host of this one: health gate, switch, drain and workers done. A failed host stops the rollout.",
+  "berth:release.healthSeconds":
+    "How long a new web container, or a (re)started nginx, may take to answer 200 on web.healthPath; one probe waits at most 3 s, or this if less.",
   "berth:release.drainSeconds":
     "How long the old web container keeps finishing requests after the switch.",
   "berth:release.stopSeconds": "SIGTERM-to-SIGKILL grace for every container the agent stops.",

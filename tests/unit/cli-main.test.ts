@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CliDeps, main } from "../../cli/src/index";
 import { CliError } from "../../cli/src/pulumi";
 import { Target } from "../../cli/src/targets";
@@ -173,14 +176,37 @@ describe("cli: commands and errors", () => {
   });
 
   describe("deploy", () => {
-    it("deploys an AWS stack with pulumi up (whose Release runs the rollout plan)", async () => {
+    let root: string;
+    before(() => {
+      root = mkdtempSync(join(tmpdir(), "berth-cli-deploy-"));
+      writeFileSync(join(root, "Pulumi.prod.yaml"), "config:\n  berth:app: shop\n");
+    });
+    after(() => rmSync(root, { recursive: true, force: true }));
+
+    it("deploys an AWS stack with pulumi up and the policy pack, even before its first up (no outputs)", async () => {
       const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      deps.resolveTarget = () => assert.fail("a first deploy has no outputs to resolve hosts from");
+      deps.root = root;
       assert.equal(await main(["deploy", "-s", "prod"], deps), 0);
-      assert.deepEqual(calls, [["pulumi", "up", "--stack", "prod"]]);
+      assert.deepEqual(calls, [
+        ["pulumi", "up", "--stack", "prod", "--policy-pack", join(root, "policy")],
+      ]);
+    });
+
+    it("refuses --batch-size for an AWS stack (its config decides)", async () => {
+      const { deps, calls, err } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      deps.root = root;
+      assert.equal(await main(["deploy", "-s", "prod", "--batch-size", "2"], deps), 2);
+      assert.match(
+        err.join("\n"),
+        /--batch-size applies to the local fleet; stack prod takes berth:release\.batchSize/,
+      );
+      assert.deepEqual(calls, []);
     });
 
     it("refuses a batch size that is not a whole number of at least 1, touching nothing", async () => {
       const { deps, calls, err } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      deps.root = root;
       assert.equal(await main(["deploy", "-s", "prod", "--batch-size", "0"], deps), 2);
       assert.match(err.join("\n"), /--batch-size must be a whole number of at least 1 \(got "0"\)/);
       assert.deepEqual(calls, []);
@@ -188,6 +214,7 @@ describe("cli: commands and errors", () => {
 
     it("refuses an unknown stack before starting anything", async () => {
       const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      deps.root = root;
       assert.equal(await main(["deploy", "-s", "qa"], deps), 2);
       assert.deepEqual(calls, []);
     });

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { RegistryLogin, digest12 } from "../../../infra/src/agent/contract";
 import { readAgentScript } from "../../../infra/src/files";
@@ -8,7 +9,7 @@ import { localReleaseSpec, localSettings } from "../local";
 import { CliError } from "../pulumi";
 import { executePlan } from "../rollout";
 import { sshRunner, waitForSsh } from "../ssh";
-import { LOCAL_STACK } from "../targets";
+import { LOCAL_STACK, assertKnownStack } from "../targets";
 import { CommandContext } from "./context";
 
 /**
@@ -27,18 +28,30 @@ export function registerDeploy(
     )
     .addOption(stackOption())
     .addOption(
-      new Option("--batch-size <n>", "local fleet: hosts per batch").default("1").argParser((v) => {
+      new Option("--batch-size <n>", "local fleet: hosts per batch (default 1)").argParser((v) => {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1)
           throw new CliError(`--batch-size must be a whole number of at least 1 (got "${v}")`, 2);
         return v;
       }),
     )
-    .action(async (opts: { stack: string; batchSize: string }) => {
+    .action(async (opts: { stack: string; batchSize?: string }) => {
       if (opts.stack !== LOCAL_STACK) {
-        // Resolving the target first checks the stack exists before Pulumi is started.
-        target(opts.stack);
-        result.exitCode = await deps.interactive(["pulumi", "up", "--stack", opts.stack]);
+        // Only the stack's config file must exist: a first deploy has no outputs (hosts) yet.
+        assertKnownStack(opts.stack, deps.root);
+        if (opts.batchSize !== undefined)
+          throw new CliError(
+            `--batch-size applies to the local fleet; stack ${opts.stack} takes berth:release.batchSize from Pulumi.${opts.stack}.yaml`,
+            2,
+          );
+        result.exitCode = await deps.interactive([
+          "pulumi",
+          "up",
+          "--stack",
+          opts.stack,
+          "--policy-pack",
+          join(deps.root, "policy"),
+        ]);
         return;
       }
       const t = target(LOCAL_STACK);
@@ -58,7 +71,7 @@ export function registerDeploy(
         spec,
         registry,
         agent: readAgentScript(),
-        batchSize: Number(opts.batchSize),
+        batchSize: Number(opts.batchSize ?? "1"),
       });
       const run = sshRunner(t.access, deps.capture);
       await Promise.all(t.hosts.map((host) => waitForSsh(host, run)));

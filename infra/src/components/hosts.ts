@@ -146,8 +146,8 @@ export class Hosts extends pulumi.ComponentResource {
           parent: this,
           // A new AMI in the SSM parameter must not replace running hosts, and a changed
           // cloud-config must not stop and start them all at once (the provider updates user-data
-          // in place by stopping the instance). The agent itself is updated over SSH on every
-          // release; to roll a cloud-config change, replace hosts one at a time with
+          // in place by stopping the instance). The agent itself is installed over SSH by the
+          // release whenever its sha256 changes; to roll a cloud-config change, replace hosts one at a time with
           // `pulumi up --replace <urn>`.
           ignoreChanges: ["ami", "userData"],
           // Some changes (the instance type, for one) stop and start an instance. Chained, the
