@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { AgentScript } from "./rollout/plan";
 
@@ -26,32 +26,4 @@ export function readAgentScript(file: string = AGENT_SOURCE): AgentScript {
     });
   }
   return { content, sha256: sha256Hex(content) };
-}
-
-const SKIPPED = new Set(["node_modules", ".git", "dist", "coverage"]);
-
-/**
- * A sha256 over a build context's file names and contents (sorted walk; node_modules, .git, dist
- * skipped). Equal trees give equal hashes; the image tag is derived from it, because ECR tags
- * are immutable and a rebuilt context must get a new tag.
- */
-export function hashBuildContext(dir: string): string {
-  const hash = createHash("sha256");
-  const walk = (relative: string): void => {
-    const entries = readdirSync(path.join(dir, relative)).sort();
-    for (const entry of entries) {
-      if (SKIPPED.has(entry)) continue;
-      const rel = relative ? `${relative}/${entry}` : entry;
-      const full = path.join(dir, rel);
-      const stat = statSync(full);
-      if (stat.isDirectory()) walk(rel);
-      else if (stat.isFile()) {
-        hash.update(`${rel}\0${stat.mode & 0o111 ? "x" : "-"}\0`);
-        hash.update(readFileSync(full));
-        hash.update("\0");
-      }
-    }
-  };
-  walk("");
-  return hash.digest("hex");
 }

@@ -1,9 +1,8 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryLogin } from "./agent/contract";
 import { architectureOf, dockerPlatform } from "./ami";
 import { loadStackConfig, StackConfig } from "./config";
-import { readAgentScript, REPO_ROOT } from "./files";
+import { readAgentScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
@@ -58,7 +57,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     app: new ContainerImage(`${config.app}-app`, {
       ...base,
       role: "app",
-      context: path.join(REPO_ROOT, "app-image"),
+      context: "app-image",
       platform: dockerPlatform(arch),
       keepImages: config.image.keepImages,
       digest: config.release.digest,
@@ -66,7 +65,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     proxy: new ContainerImage(`${config.app}-proxy`, {
       ...base,
       role: "proxy",
-      context: path.join(REPO_ROOT, "nginx"),
+      context: "nginx",
       platform: dockerPlatform(arch),
       keepImages: config.image.keepImages,
       digest: config.release.proxyDigest,
@@ -99,6 +98,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     publicIp: config.network.hostSubnets === "public",
     sshPublicKey: config.ssh.publicKey,
     userData,
+    egressReady: network.egressReady,
   });
 
   const bastion =

@@ -11,11 +11,7 @@ import {
 } from "../../infra/src/agent/invocation";
 import { formatCidr, networkOf, parseCidr, planSubnets } from "../../infra/src/cidr";
 import { parseStackConfig } from "../../infra/src/config";
-import {
-  contextTag,
-  lifecyclePolicy,
-  registryHostOf,
-} from "../../infra/src/components/containerImage";
+import { lifecyclePolicy, registryHostOf } from "../../infra/src/components/containerImage";
 import { healthCheckFor } from "../../infra/src/components/loadBalancer";
 import { parseAgentSummary } from "../../infra/src/agent/contract";
 import {
@@ -24,7 +20,7 @@ import {
   rolloutOrder,
 } from "../../infra/src/rollout/plan";
 import { dockerClientConfig, renderCloudConfig } from "../../infra/src/cloudConfig";
-import { hashBuildContext, readAgentScript, sha256Hex } from "../../infra/src/files";
+import { readAgentScript, sha256Hex } from "../../infra/src/files";
 import { hostNames, resourceName, tagsFor, zoneIndexFor } from "../../infra/src/naming";
 import { buildReleaseSpec } from "../../infra/src/releaseSpec";
 import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
@@ -220,23 +216,6 @@ describe("infra helpers (pure, no mocks)", () => {
   });
 
   describe("images", () => {
-    it("tags builds by context content, since ECR tags are immutable", () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "berth-ctx-"));
-      try {
-        writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
-        mkdirSync(path.join(dir, "node_modules"));
-        writeFileSync(path.join(dir, "node_modules", "x.js"), "ignored");
-        const first = hashBuildContext(dir);
-        writeFileSync(path.join(dir, "node_modules", "x.js"), "still ignored");
-        assert.equal(hashBuildContext(dir), first, "node_modules is not context");
-        writeFileSync(path.join(dir, "app.js"), "console.log(1)\n");
-        const second = hashBuildContext(dir);
-        assert.notEqual(second, first);
-        assert.match(contextTag(second), /^ctx-[0-9a-f]{20}$/);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
     it("keeps the newest N images", () => {
       const policy = JSON.parse(lifecyclePolicy(30));
       assert.deepEqual(policy.rules[0].selection, {
@@ -260,8 +239,9 @@ describe("infra helpers (pure, no mocks)", () => {
   describe("installing the agent over SSH (run in bash with stand-in sudo and cloud-init)", () => {
     let dir: string;
     const agentPath = () => path.join(dir, "bin", "berth-agent");
+    const cloudInitLog = () => path.join(dir, "cloud-init-output.log");
     const run = (sha: string, stdin: string, cloudInitExit = 0) =>
-      spawnSync("bash", ["-c", renderInstallAgentCommand(sha, agentPath())], {
+      spawnSync("bash", ["-c", renderInstallAgentCommand(sha, agentPath(), cloudInitLog())], {
         input: stdin,
         encoding: "utf8",
         env: {
@@ -334,13 +314,17 @@ describe("infra helpers (pure, no mocks)", () => {
       assert.equal(readFileSync(agentPath(), "utf8"), script);
     });
 
-    it("stops with the reason when cloud-init failed, and accepts 'done with warnings'", () => {
+    it("stops with the reason and the tail of cloud-init's log when it failed, and accepts 'done with warnings'", () => {
+      writeFileSync(
+        cloudInitLog(),
+        Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n") +
+          "\nError: Failed to download metadata for repo 'amazonlinux'\n",
+      );
       const failed = run(sha256Hex("x"), "x", 1);
       assert.equal(failed.status, 1);
-      assert.match(
-        failed.stderr,
-        /cloud-init failed on .* \(exit 1\): see \/var\/log\/cloud-init-output.log/,
-      );
+      assert.match(failed.stderr, /cloud-init failed on .* \(exit 1\); the last lines of /);
+      assert.match(failed.stderr, /Failed to download metadata for repo 'amazonlinux'\n$/);
+      assert.doesNotMatch(failed.stderr, /line 10\n/, "only the tail");
       const warned = run(sha256Hex("x"), "x", 2);
       assert.equal(warned.status, 0, warned.stderr);
     });

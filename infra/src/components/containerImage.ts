@@ -1,8 +1,8 @@
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { hashBuildContext } from "../files";
+import { buildInputsHash, buildTag } from "../buildContext";
+import { REPO_ROOT } from "../files";
 import { tagsFor } from "../naming";
 
 export interface ContainerImageArgs {
@@ -14,7 +14,7 @@ export interface ContainerImageArgs {
   tags: Record<string, string>;
   /** What the image is: "app" or "proxy". */
   role: string;
-  /** The build context directory (with its Dockerfile). Not read when `digest` is set. */
+  /** The build context, relative to the project root (`app-image`, with its Dockerfile). Not read when `digest` is set. */
   context: string;
   /** Docker platform matching the hosts, e.g. linux/amd64. */
   platform: string;
@@ -30,11 +30,6 @@ export interface ContainerImageArgs {
 /** The host part of an image reference: `123.dkr.ecr.eu-west-1.amazonaws.com/x@sha256:..` -> the registry. */
 export function registryHostOf(imageReference: string): string {
   return imageReference.split("/")[0] ?? imageReference;
-}
-
-/** The ECR tag of a build: from the context's content hash, since ECR tags here are immutable. */
-export function contextTag(contextHash: string): string {
-  return `ctx-${contextHash.slice(0, 20)}`;
 }
 
 /** The lifecycle policy document that keeps the newest `keep` images. */
@@ -102,16 +97,20 @@ export class ContainerImage extends pulumi.ComponentResource {
         { registryId: repository.registryId },
         parent,
       );
-      const tag = contextTag(hashBuildContext(args.context));
+      const build = {
+        context: args.context,
+        dockerfile: `${args.context}/Dockerfile`,
+        platform: args.platform,
+        args: {},
+      };
+      const tag = buildTag(buildInputsHash(REPO_ROOT, build));
       const image = new docker.Image(
         `${name}-image`,
         {
           imageName: pulumi.interpolate`${repository.repositoryUrl}:${tag}`,
-          build: {
-            context: args.context,
-            dockerfile: path.join(args.context, "Dockerfile"),
-            platform: args.platform,
-          },
+          // Relative paths: the provider compares them across runs, and a CI checkout must not
+          // look like a new build of a laptop's (ECR would refuse the existing tag).
+          build,
           registry: {
             server: this.registryHost,
             username: token.userName,

@@ -63,6 +63,8 @@ export interface HostsArgs {
   sshPublicKey: string;
   /** The cloud-config; must hold no secret. */
   userData: pulumi.Input<string>;
+  /** What the hosts' egress needs (routes, NAT gateways, endpoints): created before any host boots. */
+  egressReady: pulumi.Resource[];
 }
 
 export interface Host {
@@ -152,7 +154,8 @@ export class Hosts extends pulumi.ComponentResource {
           ignoreChanges: ["ami", "userData"],
           // Some changes (the instance type, for one) stop and start an instance. Chained, the
           // hosts change one after another instead of all at once, so the others keep serving.
-          dependsOn: previous ? [previous] : [],
+          // cloud-init installs packages once, at first boot: the route out must exist by then.
+          dependsOn: [...args.egressReady, ...(previous ? [previous] : [])],
         },
       );
       previous = instance;

@@ -71,6 +71,9 @@ export function rolloutOrder<T>(hosts: T[], batchSize: number, releaseCommand: b
   return [hosts.slice(0, 1), ...batchesOf(hosts.slice(1))];
 }
 
+/** Where cloud-init writes the output of its modules (package installs, runcmd) on Amazon Linux. */
+export const CLOUD_INIT_LOG = "/var/log/cloud-init-output.log";
+
 /**
  * Installs the agent from stdin when the host's copy differs, and checks its sha256 before the
  * atomic move, so a half-written or altered agent never runs. On AWS it first waits for
@@ -80,14 +83,20 @@ export function rolloutOrder<T>(hosts: T[], batchSize: number, releaseCommand: b
 export function renderInstallAgentCommand(
   agentSha256: string,
   agentPath: string = AGENT_PATH,
+  cloudInitLog = CLOUD_INIT_LOG,
 ): string {
   const target = shellQuote(agentPath);
   const expected = shellQuote(`${agentSha256}  `);
+  const log = shellQuote(cloudInitLog);
   return [
     "set -eu",
     "if command -v cloud-init >/dev/null 2>&1; then",
     "  rc=0; cloud-init status --wait </dev/null >/dev/null || rc=$?",
-    '  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then echo "cloud-init failed on $(hostname) (exit $rc): see /var/log/cloud-init-output.log" >&2; exit 1; fi',
+    '  if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then',
+    `    echo "cloud-init failed on $(hostname) (exit $rc); the last lines of ${cloudInitLog}:" >&2`,
+    `    sudo -n tail -n 25 ${log} >&2 || true`,
+    "    exit 1",
+    "  fi",
     "fi",
     `if echo ${expected}${target} | sudo -n sha256sum --check --status - 2>/dev/null; then`,
     "  cat >/dev/null",

@@ -20,9 +20,12 @@ export interface VpcEndpointsArgs {
  * The free S3 gateway endpoint of a private layout (image layers and the Amazon Linux
  * repositories; it also keeps layer pulls off the NAT), and with `ecr` the ECR interface endpoints.
  */
-export function createVpcEndpoints(scope: NetworkScope, args: VpcEndpointsArgs): void {
+export function createVpcEndpoints(
+  scope: NetworkScope,
+  args: VpcEndpointsArgs,
+): aws.ec2.VpcEndpoint[] {
   const parent = { parent: scope.parent };
-  new aws.ec2.VpcEndpoint(
+  const s3 = new aws.ec2.VpcEndpoint(
     `${scope.name}-s3`,
     {
       vpcId: args.vpcId,
@@ -33,20 +36,24 @@ export function createVpcEndpoints(scope: NetworkScope, args: VpcEndpointsArgs):
     },
     parent,
   );
-  if (!args.ecr) return;
-  for (const service of ["ecr.api", "ecr.dkr"]) {
-    new aws.ec2.VpcEndpoint(
-      `${scope.name}-${service.replace(".", "-")}`,
-      {
-        vpcId: args.vpcId,
-        serviceName: `com.amazonaws.${args.region}.${service}`,
-        vpcEndpointType: "Interface",
-        privateDnsEnabled: true,
-        subnetIds: args.ecr.subnetIds,
-        securityGroupIds: [args.ecr.securityGroupId],
-        tags: scope.tags(service.replace(".", "-")),
-      },
-      parent,
-    );
-  }
+  if (!args.ecr) return [s3];
+  const ecr = args.ecr;
+  return [
+    s3,
+    ...["ecr.api", "ecr.dkr"].map((service) => {
+      return new aws.ec2.VpcEndpoint(
+        `${scope.name}-${service.replace(".", "-")}`,
+        {
+          vpcId: args.vpcId,
+          serviceName: `com.amazonaws.${args.region}.${service}`,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: ecr.subnetIds,
+          securityGroupIds: [ecr.securityGroupId],
+          tags: scope.tags(service.replace(".", "-")),
+        },
+        parent,
+      );
+    }),
+  ];
 }

@@ -58,6 +58,12 @@ export class Network extends pulumi.ComponentResource {
   public readonly hostSecurityGroupId: pulumi.Output<string>;
   /** undefined without a bastion. */
   public readonly bastionSecurityGroupId: pulumi.Output<string> | undefined;
+  /**
+   * Everything a host's first boot needs to reach ECR and the OS repositories: gateways, route
+   * tables and associations, NAT gateways, VPC endpoints. cloud-init installs packages once, at
+   * first boot, so instances must depend on all of it.
+   */
+  public readonly egressReady: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:network:Network", name, {}, opts);
@@ -93,8 +99,9 @@ export class Network extends pulumi.ComponentResource {
     this.hostSecurityGroupId = groups.hosts.id;
     this.bastionSecurityGroupId = groups.bastion?.id;
 
+    this.egressReady = [...routing.egress];
     if (privateLayout) {
-      createVpcEndpoints(scope, {
+      const endpoints = createVpcEndpoints(scope, {
         region: args.region,
         vpcId: vpc.id,
         routeTableIds: routing.privateRouteTables.map((t) => t.id),
@@ -102,6 +109,7 @@ export class Network extends pulumi.ComponentResource {
           ? { subnetIds: this.hostSubnetIds, securityGroupId: groups.endpoints.id }
           : undefined,
       });
+      this.egressReady.push(...endpoints);
     }
 
     this.registerOutputs({

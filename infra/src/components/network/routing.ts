@@ -19,6 +19,8 @@ export interface RoutingArgs {
 export interface Routing {
   /** The private subnets' route tables (one, or one per zone with `nat-per-zone`); empty in a public layout. */
   privateRouteTables: aws.ec2.RouteTable[];
+  /** Everything the hosts' route out depends on: gateways, route tables, every association. */
+  egress: pulumi.Resource[];
 }
 
 /** The internet gateway, NAT gateways, route tables and each subnet's association. */
@@ -38,10 +40,15 @@ export function createRouting(scope: NetworkScope, args: RoutingArgs): Routing {
     },
     parent,
   );
-  associate(scope, "public", args.zones, args.publicSubnets, [publicRoutes]);
-  if (!args.privateSubnets) return { privateRouteTables: [] };
+  const egress: pulumi.Resource[] = [
+    igw,
+    publicRoutes,
+    ...associate(scope, "public", args.zones, args.publicSubnets, [publicRoutes]),
+  ];
+  if (!args.privateSubnets) return { privateRouteTables: [], egress };
 
-  const natIds = createNatGateways(scope, args, igw);
+  const nats = createNatGateways(scope, args, igw);
+  const natIds = nats.map((nat) => nat.id);
   const routeTableCount = args.egress === "nat-per-zone" ? args.zones.length : 1;
   const privateRouteTables = Array.from({ length: routeTableCount }, (_, i) => {
     const label = routeTableCount === 1 ? "private" : `private-${args.zones[i]}`;
@@ -56,8 +63,12 @@ export function createRouting(scope: NetworkScope, args: RoutingArgs): Routing {
       parent,
     );
   });
-  associate(scope, "private", args.zones, args.privateSubnets, privateRouteTables);
-  return { privateRouteTables };
+  egress.push(
+    ...nats,
+    ...privateRouteTables,
+    ...associate(scope, "private", args.zones, args.privateSubnets, privateRouteTables),
+  );
+  return { privateRouteTables, egress };
 }
 
 /** NAT gateways with their Elastic IPs in the first zones' public subnets: one, one per zone, or none. */
@@ -65,7 +76,7 @@ function createNatGateways(
   scope: NetworkScope,
   args: RoutingArgs,
   igw: aws.ec2.InternetGateway,
-): pulumi.Output<string>[] {
+): aws.ec2.NatGateway[] {
   const natCount =
     args.egress === "nat-per-zone" ? args.zones.length : args.egress === "single-nat" ? 1 : 0;
   return Array.from({ length: natCount }, (_, i) => {
@@ -84,7 +95,7 @@ function createNatGateways(
       },
       { parent: scope.parent, dependsOn: [igw] },
     );
-    return nat.id;
+    return nat;
   });
 }
 
@@ -95,9 +106,9 @@ function associate(
   zones: string[],
   subnets: aws.ec2.Subnet[],
   routeTables: aws.ec2.RouteTable[],
-): void {
-  subnets.forEach((subnet, i) => {
-    new aws.ec2.RouteTableAssociation(
+): aws.ec2.RouteTableAssociation[] {
+  return subnets.map((subnet, i) => {
+    return new aws.ec2.RouteTableAssociation(
       `${scope.name}-${tier}-${zones[i]}`,
       {
         subnetId: subnet.id,
