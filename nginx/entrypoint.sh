@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
-# The nginx container's entrypoint: renders /etc/nginx/runtime/trusted-proxies.conf from
-# TRUSTED_PROXY_CIDRS (the networks whose X-Forwarded-For is believed: the VPC), then runs the
-# command (nginx). A malformed entry stops the container with one line that names it.
+# The nginx container's entrypoint: renders, under /etc/nginx/runtime,
+#   trusted-proxies.conf   from TRUSTED_PROXY_CIDRS (the networks whose X-Forwarded-For is
+#                          believed: the VPC)
+#   client-keepalive.conf  from CLIENT_KEEPALIVE_SECONDS (how long an idle client connection stays
+#                          open; on AWS the ALB idle timeout + 15 s, from the hosts' proxy env file)
+# then runs the command (nginx). A malformed value stops the container with one line that names it.
 set -euo pipefail
 
-target=/etc/nginx/runtime/trusted-proxies.conf
+runtime=/etc/nginx/runtime
+# 75 s suits the ALB's default idle timeout (60 s); the maximum is infra/src/config.ts's
+# NGINX_MAX_KEEPALIVE_SECONDS.
+keepalive=${CLIENT_KEEPALIVE_SECONDS:-75}
+readonly max_keepalive=3600
+if ! [[ $keepalive =~ ^[0-9]{1,5}$ ]] || ((10#$keepalive < 1 || 10#$keepalive > max_keepalive)); then
+  echo "config error: CLIENT_KEEPALIVE_SECONDS must be a whole number of seconds from 1 to $max_keepalive (got \"$keepalive\")" >&2
+  exit 78
+fi
+keepalive=$((10#$keepalive))
+
+target=$runtime/trusted-proxies.conf
 ipv4='^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(/([0-9]{1,2}))?$'
 ipv6='^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(/([0-9]{1,3}))?$'
 
@@ -35,5 +49,9 @@ for entry in "${entries[@]}"; do
 done
 printf '%s' "$rendered" >"$target.tmp"
 mv "$target.tmp" "$target"
+
+printf '# Rendered from CLIENT_KEEPALIVE_SECONDS at container start; do not edit.\nkeepalive_timeout %ss;\n' \
+  "$keepalive" >"$runtime/client-keepalive.conf.tmp"
+mv "$runtime/client-keepalive.conf.tmp" "$runtime/client-keepalive.conf"
 
 exec "$@"

@@ -1,4 +1,9 @@
-/** Which Amazon Linux 2023 AMI a host runs and which platform images are built for. Pure. */
+/**
+ * Which Amazon Linux 2023 AMI a host runs and which platform images are built for. Pure, except
+ * {@link hostAmi}, the one lookup (hosts and bastion use it).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 
 export type Architecture = "x86_64" | "arm64";
 
@@ -16,4 +21,21 @@ export function amiParameterName(arch: Architecture): string {
 /** The docker build platform matching the hosts. */
 export function dockerPlatform(arch: Architecture): string {
   return arch === "arm64" ? "linux/arm64" : "linux/amd64";
+}
+
+/** The AMI: pinned in config, else the latest Amazon Linux 2023 from the public SSM parameter. */
+export function hostAmi(
+  instanceType: string,
+  pinned: string | undefined,
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Output<string> {
+  if (pinned) return pulumi.output(pinned);
+  const parameter = aws.ssm.getParameterOutput(
+    { name: amiParameterName(architectureOf(instanceType)) },
+    opts,
+  );
+  // The provider returns `value` as a secret, and the SDK makes the whole invoke result secret
+  // when one field is, so even `insecureValue` arrives secret. A public AMI id is none: without
+  // unsecret the instances' ami would be stored (and diffed) as a secret.
+  return pulumi.unsecret(parameter.insecureValue);
 }

@@ -10,6 +10,9 @@ export interface HostBootSettings {
   registryHosts: string[];
   /** The ALB's address range: nginx trusts X-Forwarded-For only from here. */
   trustedProxyCidr: string;
+  /** How long nginx keeps an idle client connection: above the ALB's idle timeout (see
+   * nginxClientKeepaliveSeconds in config.ts). Hosts get it at first boot only. */
+  clientKeepaliveSeconds: number;
 }
 
 /** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
@@ -38,9 +41,12 @@ export const DOCKER_DAEMON_JSON = JSON.stringify({
  */
 export function renderCloudConfig(settings: HostBootSettings): string {
   const hostEnv = `BERTH_APP=${settings.app}\nBERTH_STACK=${settings.stack}\n`;
-  // The nginx image renders set_real_ip_from from TRUSTED_PROXY_CIDRS; the agent hands this
-  // file to the proxy container (docker run --env-file).
-  const proxyEnv = `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n`;
+  // The nginx image renders set_real_ip_from from TRUSTED_PROXY_CIDRS and keepalive_timeout from
+  // CLIENT_KEEPALIVE_SECONDS; the agent hands this file to the proxy container (docker run
+  // --env-file) when it creates it.
+  const proxyEnv =
+    `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n` +
+    `CLIENT_KEEPALIVE_SECONDS=${settings.clientKeepaliveSeconds}\n`;
   const lines = [
     "#cloud-config",
     `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
@@ -50,15 +56,11 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "  - jq",
     "  - amazon-ecr-credential-helper",
     "write_files:",
-    // The agent runs as root through `sudo -n`; whether sudo keeps ec2-user's HOME depends on
-    // the sudoers defaults, so both homes get the same client config (deferred: ec2-user's home
-    // exists only after cloud-init has created the user).
+    // Root's only: docker runs as root, from the agent under `sudo -n`, and AL2023's sudoers
+    // (env_reset, always_set_home, HOME not in env_keep) sets HOME=/root for it, so docker reads
+    // /root/.docker. ec2-user cannot use docker (not in the docker group) and needs none.
     "  - path: /root/.docker/config.json",
     '    permissions: "0600"',
-    `    content: ${q(dockerClientConfig(settings.registryHosts))}`,
-    "  - path: /home/ec2-user/.docker/config.json",
-    '    permissions: "0644"',
-    "    defer: true",
     `    content: ${q(dockerClientConfig(settings.registryHosts))}`,
     "  - path: /etc/berth/host.env",
     '    permissions: "0644"',

@@ -17,6 +17,10 @@ export class ConfigError extends pulumi.RunError {
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
+    // Thrown inside an output (a check at deploy time), the same error reaches every resource
+    // that depends on it, and the SDK prefixes its message each time ('error serializing property
+    // "vpcId": ...'); the message stays as written.
+    Object.defineProperty(this, "message", { get: () => message, set: () => undefined });
   }
 }
 
@@ -25,10 +29,15 @@ const ZONE = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const SSH_PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( \S.*)?$/;
-const SSH_HOST_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+// No ssh-rsa: pinned to an RSA key, the SSH provider verifies the host with ssh-rsa (SHA-1)
+// signatures, which Amazon Linux 2023's crypto policy refuses.
+const SSH_HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}$/;
+const SSH_RSA_KEY = /^ssh-rsa [A-Za-z0-9+/]+={0,3}$/;
 const PRIVATE_KEY =
   /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\n[\s\S]+\n-----END ([A-Z]+ )?PRIVATE KEY-----\n?$/;
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+/** The account id AWS's documentation uses; in an ARN it marks a placeholder. */
+const AWS_EXAMPLE_ACCOUNT = "123456789012";
 const AMI = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 /** Keys whose values are never echoed in an error message. */
@@ -42,6 +51,43 @@ const cidr = z.string({ error: "must be an IPv4 CIDR like 10.0.0.0/16" }).superR
     message: network
       ? `has host bits set; use the network address ${network}`
       : "must be an IPv4 CIDR like 10.0.0.0/16",
+    input: v,
+  });
+});
+
+/**
+ * The ALB -> nginx timeout chain. nginx's client keep-alive (CLIENT_KEEPALIVE_SECONDS in the
+ * hosts' proxy env file, read by nginx/entrypoint.sh) is the ALB idle timeout plus this margin:
+ * the ALB must always be the side that closes an idle connection, or it may send a request on
+ * one nginx is closing and answer 502.
+ */
+export const KEEPALIVE_MARGIN_SECONDS = 15;
+/** The largest CLIENT_KEEPALIVE_SECONDS nginx/entrypoint.sh accepts (an idle connection holds one
+ * of nginx's worker_connections). */
+export const NGINX_MAX_KEEPALIVE_SECONDS = 3600;
+/** The largest ALB idle timeout that nginx's keep-alive stays above. */
+export const MAX_IDLE_TIMEOUT_SECONDS = NGINX_MAX_KEEPALIVE_SECONDS - KEEPALIVE_MARGIN_SECONDS;
+
+/** nginx's client keep-alive for an ALB idle timeout. */
+export function nginxClientKeepaliveSeconds(idleTimeoutSeconds: number): number {
+  return idleTimeoutSeconds + KEEPALIVE_MARGIN_SECONDS;
+}
+
+const idleTimeoutMessage = `must be a whole number from 1 to ${MAX_IDLE_TIMEOUT_SECONDS}, so that nginx's client keep-alive (this + ${KEEPALIVE_MARGIN_SECONDS} s, at most ${NGINX_MAX_KEEPALIVE_SECONDS} s) stays above it`;
+const idleTimeoutSeconds = z
+  .number({ error: idleTimeoutMessage })
+  .int({ error: idleTimeoutMessage })
+  .min(1, { error: idleTimeoutMessage })
+  .max(MAX_IDLE_TIMEOUT_SECONDS, { error: idleTimeoutMessage });
+
+const hostKeyMessage = 'must be an ed25519 or ECDSA host public key line ("ssh-ed25519 AAAA...")';
+const hostKey = z.string({ error: hostKeyMessage }).superRefine((v, ctx) => {
+  if (SSH_HOST_KEY.test(v)) return;
+  ctx.addIssue({
+    code: "custom",
+    message: SSH_RSA_KEY.test(v)
+      ? `must be the host's ed25519 or ECDSA key, not RSA: the SSH provider verifies an RSA host key with ssh-rsa (SHA-1) signatures, which Amazon Linux 2023 refuses; pin the "ssh-ed25519 AAAA..." line of aws ec2 get-console-output --latest --instance-id ID`
+      : hostKeyMessage,
     input: v,
   });
 });
@@ -96,7 +142,7 @@ const rawSchema = z.strictObject({
       hostKeys: z
         .record(
           matching(/^(host-[1-9]\d*|bastion)$/, "must be host-1, host-2, ... or bastion"),
-          matching(SSH_HOST_KEY, 'must be a host public key line ("ssh-ed25519 AAAA...")'),
+          hostKey,
           { error: "must be a map of host-N or bastion: host public key" },
         )
         .default({})
@@ -175,7 +221,7 @@ const rawSchema = z.strictObject({
           "must be an ACM certificate ARN like arn:aws:acm:REGION:ACCOUNT:certificate/UUID",
         ).optional(),
         deletionProtection: z.boolean({ error: "must be true or false" }).default(false),
-        idleTimeoutSeconds: wholeNumber(1, 4000).default(60),
+        idleTimeoutSeconds: idleTimeoutSeconds.default(60),
       },
       { error: "must be a map (certificateArn, deletionProtection, idleTimeoutSeconds)" },
     )
@@ -400,6 +446,24 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     image: c["berth:image"],
     tags: c["berth:tags"],
   };
+}
+
+/**
+ * Why berth:loadBalancer.certificateArn cannot serve the stack's ALB, which must use a certificate
+ * of its own account, or undefined when it can. Known only at deploy time (the account is the
+ * caller's), so the program checks it, not {@link parseStackConfig}.
+ */
+export function certificateAccountProblem(
+  certificateArn: string,
+  accountId: string,
+): string | undefined {
+  const certificateAccount = CERTIFICATE_ARN.exec(certificateArn)?.[2];
+  if (certificateAccount === undefined || certificateAccount === accountId) return undefined;
+  const placeholder =
+    certificateAccount === AWS_EXAMPLE_ACCOUNT
+      ? `; ${AWS_EXAMPLE_ACCOUNT} is AWS's example account, so this ARN is a placeholder`
+      : "";
+  return `berth:loadBalancer.certificateArn must be an ACM certificate of the account this stack deploys to (${accountId})${placeholder}: request or import a certificate there and set it with pulumi config set --path 'berth:loadBalancer.certificateArn' ARN (got "${certificateArn}")`;
 }
 
 /** Pulumi hands structured values over as JSON text; scalars stay strings. */

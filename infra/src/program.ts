@@ -1,7 +1,14 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryLogin } from "./agent/contract";
 import { architectureOf, dockerPlatform } from "./ami";
-import { loadStackConfig, StackConfig } from "./config";
+import {
+  certificateAccountProblem,
+  ConfigError,
+  loadStackConfig,
+  nginxClientKeepaliveSeconds,
+  StackConfig,
+} from "./config";
 import { readAgentScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
@@ -33,6 +40,22 @@ export interface StackOutputs {
   releases: Record<string, pulumi.Output<unknown>>;
 }
 
+/**
+ * What only the deploying account can tell: an ALB takes a certificate of its own account only,
+ * and a placeholder ARN (Pulumi.prod.yaml ships AWS's example account) must not get as far as the
+ * listener, after the VPC, NAT gateways and hosts exist. Every top-level component depends on
+ * the result, so a failed check stops `up` before anything is created.
+ */
+function deployAccountCheck(config: StackConfig): pulumi.Output<pulumi.Resource[]> | undefined {
+  const certificateArn = config.loadBalancer.certificateArn;
+  if (certificateArn === undefined) return undefined;
+  return aws.getCallerIdentityOutput().accountId.apply((accountId) => {
+    const problem = certificateAccountProblem(certificateArn, accountId);
+    if (problem) throw new ConfigError(problem);
+    return [];
+  });
+}
+
 /** Builds the whole stack from its config. The entry point (index.ts) and the tests call this. */
 export function createBerthStack(config: StackConfig = loadStackConfig()): StackOutputs {
   const stack = pulumi.getStack();
@@ -40,36 +63,50 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
   const arch = architectureOf(config.hosts.instanceType);
   const sshPrivateKey = pulumi.secret(config.sshPrivateKey);
   const agent = readAgentScript();
+  const accountCheck = deployAccountCheck(config);
+  const checked: pulumi.ComponentResourceOptions = accountCheck ? { dependsOn: accountCheck } : {};
 
-  const network = new Network(config.app, {
-    ...base,
-    region: config.region,
-    vpcCidr: config.network.vpcCidr,
-    availabilityZones: config.network.availabilityZones,
-    hostSubnets: config.network.hostSubnets,
-    egress: config.network.egress,
-    sshAllowedCidrs: config.ssh.allowedCidrs,
-    bastion: config.bastion.enabled,
-    https: config.loadBalancer.certificateArn !== undefined,
-  });
+  const network = new Network(
+    config.app,
+    {
+      ...base,
+      region: config.region,
+      vpcCidr: config.network.vpcCidr,
+      availabilityZones: config.network.availabilityZones,
+      hostSubnets: config.network.hostSubnets,
+      egress: config.network.egress,
+      sshAllowedCidrs: config.ssh.allowedCidrs,
+      bastion: config.bastion.enabled,
+      https: config.loadBalancer.certificateArn !== undefined,
+    },
+    checked,
+  );
 
   const images = {
-    app: new ContainerImage(`${config.app}-app`, {
-      ...base,
-      role: "app",
-      context: "app-image",
-      platform: dockerPlatform(arch),
-      keepImages: config.image.keepImages,
-      digest: config.release.digest,
-    }),
-    proxy: new ContainerImage(`${config.app}-proxy`, {
-      ...base,
-      role: "proxy",
-      context: "nginx",
-      platform: dockerPlatform(arch),
-      keepImages: config.image.keepImages,
-      digest: config.release.proxyDigest,
-    }),
+    app: new ContainerImage(
+      `${config.app}-app`,
+      {
+        ...base,
+        role: "app",
+        context: "app-image",
+        platform: dockerPlatform(arch),
+        keepImages: config.image.keepImages,
+        digest: config.release.digest,
+      },
+      checked,
+    ),
+    proxy: new ContainerImage(
+      `${config.app}-proxy`,
+      {
+        ...base,
+        role: "proxy",
+        context: "nginx",
+        platform: dockerPlatform(arch),
+        keepImages: config.image.keepImages,
+        digest: config.release.proxyDigest,
+      },
+      checked,
+    ),
   };
 
   // The registries the hosts pull from, through the ECR credential helper and the instance role.
@@ -83,55 +120,74 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       stack,
       registryHosts: hostsList,
       trustedProxyCidr: config.network.trustedProxyCidr,
+      clientKeepaliveSeconds: nginxClientKeepaliveSeconds(config.loadBalancer.idleTimeoutSeconds),
     }),
   );
 
-  const hosts = new Hosts(`${config.app}-hosts`, {
-    ...base,
-    count: config.hosts.count,
-    instanceType: config.hosts.instanceType,
-    rootVolumeGiB: config.hosts.rootVolumeGiB,
-    ami: config.hosts.ami,
-    availabilityZones: config.network.availabilityZones,
-    subnetIds: network.hostSubnetIds,
-    securityGroupId: network.hostSecurityGroupId,
-    publicIp: config.network.hostSubnets === "public",
-    sshPublicKey: config.ssh.publicKey,
-    userData,
-    egressReady: network.egressReady,
-  });
+  const hosts = new Hosts(
+    `${config.app}-hosts`,
+    {
+      ...base,
+      count: config.hosts.count,
+      instanceType: config.hosts.instanceType,
+      rootVolumeGiB: config.hosts.rootVolumeGiB,
+      ami: config.hosts.ami,
+      availabilityZones: config.network.availabilityZones,
+      subnetIds: network.hostSubnetIds,
+      securityGroupId: network.hostSecurityGroupId,
+      publicIp: config.network.hostSubnets === "public",
+      sshPublicKey: config.ssh.publicKey,
+      userData,
+      egressReady: network.egressReady,
+      pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
+    },
+    checked,
+  );
 
   const bastion =
     config.bastion.enabled && network.bastionSecurityGroupId
-      ? new Bastion(`${config.app}-bastion`, {
-          ...base,
-          instanceType: config.bastion.instanceType,
-          subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
-          securityGroupId: network.bastionSecurityGroupId,
-          keyName: hosts.keyName,
-        })
+      ? new Bastion(
+          `${config.app}-bastion`,
+          {
+            ...base,
+            instanceType: config.bastion.instanceType,
+            subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
+            securityGroupId: network.bastionSecurityGroupId,
+            keyName: hosts.keyName,
+          },
+          checked,
+        )
       : undefined;
 
   const logs = config.logs.enabled
-    ? new LogArchive(`${config.app}-logs`, {
-        ...base,
-        retentionDays: config.logs.retentionDays,
-        vpcId: network.vpcId,
-      })
+    ? new LogArchive(
+        `${config.app}-logs`,
+        {
+          ...base,
+          retentionDays: config.logs.retentionDays,
+          vpcId: network.vpcId,
+          region: config.region,
+        },
+        checked,
+      )
     : undefined;
 
-  const loadBalancer = new LoadBalancer(`${config.app}-lb`, {
-    ...base,
-    vpcId: network.vpcId,
-    subnetIds: network.publicSubnetIds,
-    securityGroupId: network.albSecurityGroupId,
-    healthPath: config.web.healthPath,
-    certificateArn: config.loadBalancer.certificateArn,
-    deletionProtection: config.loadBalancer.deletionProtection,
-    idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
-    accessLogs: logs ? { bucket: logs.bucketName, ready: logs.ready } : undefined,
-    instanceIds: hosts.hosts.map((h) => h.instance.id),
-  });
+  const loadBalancer = new LoadBalancer(
+    `${config.app}-lb`,
+    {
+      ...base,
+      vpcId: network.vpcId,
+      subnetIds: network.publicSubnetIds,
+      securityGroupId: network.albSecurityGroupId,
+      healthPath: config.web.healthPath,
+      certificateArn: config.loadBalancer.certificateArn,
+      deletionProtection: config.loadBalancer.deletionProtection,
+      idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
+      accessLogs: logs ? { bucket: logs.bucketName, ready: logs.ready } : undefined,
+      instanceIds: hosts.hosts.map((h) => h.instance.id),
+    },
+    checked,
+  );
 
   const spec = pulumi.secret(
     pulumi
@@ -143,22 +199,27 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     server,
     method: "helper",
   }));
-  const release = new Release(`${config.app}-release`, {
-    targets: hosts.hosts.map((h) => ({
-      name: h.name,
-      address: config.network.hostSubnets === "public" ? h.instance.publicIp : h.instance.privateIp,
-      hostKey: config.ssh.hostKeys[h.name],
-      dependsOn: [h.instance],
-    })),
-    batchSize: config.release.batchSize,
-    releaseCommand: config.release.command !== null,
-    spec,
-    registry,
-    agent,
-    privateKey: sshPrivateKey,
-    bastionAddress: bastion?.publicIp,
-    bastionHostKey: config.ssh.hostKeys.bastion,
-  });
+  const release = new Release(
+    `${config.app}-release`,
+    {
+      targets: hosts.hosts.map((h) => ({
+        name: h.name,
+        address:
+          config.network.hostSubnets === "public" ? h.instance.publicIp : h.instance.privateIp,
+        hostKey: config.ssh.hostKeys[h.name],
+        dependsOn: [h.instance],
+      })),
+      batchSize: config.release.batchSize,
+      releaseCommand: config.release.command !== null,
+      spec,
+      registry,
+      agent,
+      privateKey: sshPrivateKey,
+      bastionAddress: bastion?.publicIp,
+      bastionHostKey: config.ssh.hostKeys.bastion,
+    },
+    checked,
+  );
 
   return {
     url: loadBalancer.url,

@@ -49,9 +49,10 @@ export const CONFIG_MEANINGS: Record<string, string> = {
   "berth:secretEnv":
     "The app's secret environment variables (set with pulumi config set --secret --path).",
   "berth:loadBalancer.certificateArn":
-    "ACM certificate: adds the HTTPS listener and the HTTP-to-HTTPS redirect.",
+    "ACM certificate of aws:region and of the account the stack deploys to (`up` checks it first): adds the HTTPS listener and the HTTP-to-HTTPS redirect.",
   "berth:loadBalancer.deletionProtection": "Protect the ALB from deletion (prod).",
-  "berth:loadBalancer.idleTimeoutSeconds": "ALB idle timeout; keep it below nginx's keep-alive.",
+  "berth:loadBalancer.idleTimeoutSeconds":
+    "ALB idle timeout. nginx keeps idle connections 15 s longer (CLIENT_KEEPALIVE_SECONDS in the hosts' proxy env file), so the ALB always closes first; hosts get it at first boot, so after raising it replace them one at a time (pulumi up --replace).",
   "berth:logs.enabled":
     "Keep ALB access logs and VPC flow logs in an encrypted S3 bucket the stack creates.",
   "berth:logs.retentionDays": "Days the log bucket keeps each object.",

@@ -95,14 +95,14 @@ export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
   name: "iam-no-admin-managed-policies",
   description:
     "Roles carry no administrator or full-access AWS managed policies (forbiddenManagedPolicies, default " +
-    "AdministratorAccess, PowerUserAccess, *FullAccess...): the host role needs only ECR read-only and " +
-    "SSM core (Security Hub FSBP IAM.1).",
+    "AdministratorAccess, PowerUserAccess, *FullAccess...): the host role needs only an ECR token and " +
+    "pulls from the stack's repositories (Security Hub FSBP IAM.1).",
   enforcementLevel: "mandatory",
   severity: "critical",
   framework: fsbp("IAM.1", 'IAM policies should not allow full "*" administrative privileges'),
   configSchema: adminConfig.configSchema,
   remediationSteps:
-    "Attach AmazonEC2ContainerRegistryReadOnly and AmazonSSMManagedInstanceCore only.",
+    "Grant ecr:GetAuthorizationToken and pulls (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability) on the stack's repositories in an inline policy instead.",
   validateResource: [
     validateResourceOfType(aws.iam.RolePolicyAttachment, (attachment, args, reportViolation) => {
       const { forbiddenManagedPolicies } = adminConfig.read(args);

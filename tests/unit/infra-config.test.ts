@@ -184,7 +184,7 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
   [
     "a host key with a comment or garbage",
     (r) => (r["berth:ssh"].hostKeys = { "host-1": "ssh-ed25519 AAAA= root@ip-10-20-0-11 extra" }),
-    'berth:ssh.hostKeys.host-1 must be a host public key line ("ssh-ed25519 AAAA...") (got "ssh-ed25519 AAAA= root@ip-10-20-0-11 extra")',
+    'berth:ssh.hostKeys.host-1 must be an ed25519 or ECDSA host public key line ("ssh-ed25519 AAAA...") (got "ssh-ed25519 AAAA= root@ip-10-20-0-11 extra")',
   ],
   [
     "a log retention of zero days",

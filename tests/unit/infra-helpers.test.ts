@@ -114,6 +114,7 @@ describe("infra helpers (pure, no mocks)", () => {
       stack: "staging",
       registryHosts: [REGISTRY],
       trustedProxyCidr: "10.20.0.0/16",
+      clientKeepaliveSeconds: 75,
     });
 
     it("is a cloud-config that installs docker, jq and the ECR credential helper", () => {
@@ -139,8 +140,12 @@ describe("infra helpers (pure, no mocks)", () => {
       assert.doesNotMatch(userData, /password|auths/i);
     });
 
-    it("hands nginx its trusted proxy range", () => {
-      assert.ok(userData.includes(JSON.stringify("TRUSTED_PROXY_CIDRS=10.20.0.0/16\n")));
+    it("hands nginx its trusted proxy range and client keep-alive", () => {
+      assert.ok(
+        userData.includes(
+          JSON.stringify("TRUSTED_PROXY_CIDRS=10.20.0.0/16\nCLIENT_KEEPALIVE_SECONDS=75\n"),
+        ),
+      );
     });
 
     it("stays under EC2's 16 KB user-data limit", () => {
@@ -153,6 +158,7 @@ describe("infra helpers (pure, no mocks)", () => {
         stack: "staging",
         registryHosts: [REGISTRY],
         trustedProxyCidr: "10.20.0.0/16",
+        clientKeepaliveSeconds: 75,
       });
       assert.equal(again, userData);
     });

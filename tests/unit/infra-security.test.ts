@@ -183,7 +183,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(build.platform, "linux/arm64", "images built for the Graviton hosts");
   });
 
-  it("lets only EC2 assume the host role, which holds SSM core and ECR pull and nothing else", () => {
+  it("lets only EC2 assume the host role, which may pull from the stack's two repositories and nothing else", () => {
     for (const run of [staging, prod]) {
       const [role] = run.ofType("aws:iam/role:Role");
       assert.ok(role);
@@ -198,16 +198,34 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
         ],
       });
       assert.deepEqual(
-        run
-          .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-          .map((a) => [a.inputs.role, a.inputs.policyArn])
-          .sort(),
-        [
-          [role.id, "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"],
-          [role.id, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
-        ],
+        run.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+        [],
+        "no managed policy: the ECR one covers every repository, the SSM one ssm:GetParameter* on *",
       );
-      assert.equal(run.ofType("aws:iam/rolePolicy:RolePolicy").length, 0, "no inline policies");
+      const [pull, ...others] = run.ofType("aws:iam/rolePolicy:RolePolicy");
+      assert.deepEqual(others, []);
+      assert.equal(pull?.inputs.role, role.id);
+      const repositories = run
+        .ofType("aws:ecr/repository:Repository")
+        .map((r) => String(r.state.arn))
+        .sort();
+      assert.equal(repositories.length, 2);
+      assert.deepEqual(JSON.parse(String(pull?.inputs.policy)), {
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+          {
+            Sid: "PullStackImages",
+            Effect: "Allow",
+            Action: [
+              "ecr:BatchCheckLayerAvailability",
+              "ecr:BatchGetImage",
+              "ecr:GetDownloadUrlForLayer",
+            ],
+            Resource: repositories,
+          },
+        ],
+      });
       assert.equal(role.inputs.inlinePolicies, undefined);
       assert.equal(role.inputs.managedPolicyArns, undefined);
       const [profile] = run.ofType("aws:iam/instanceProfile:InstanceProfile");

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { buildInputsHash, buildTag } from "../buildContext";
 import { REPO_ROOT } from "../files";
+import { ecrRepositoryArn } from "../hostPolicy";
 import { tagsFor } from "../naming";
 
 export interface ContainerImageArgs {
@@ -58,6 +59,8 @@ export class ContainerImage extends pulumi.ComponentResource {
   public readonly registryHost: pulumi.Output<string>;
   /** Whether this run builds and pushes (false in digest mode). */
   public readonly built: boolean;
+  /** The ECR repository the hosts pull this image from (undefined for a non-ECR digest). */
+  public readonly pullRepositoryArn: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ContainerImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:image:ContainerImage", name, {}, opts);
@@ -87,11 +90,16 @@ export class ContainerImage extends pulumi.ComponentResource {
     this.repositoryUrl = repository.repositoryUrl;
 
     if (args.digest) {
+      const digest = args.digest;
       this.built = false;
-      this.imageByDigest = pulumi.output(args.digest);
+      this.imageByDigest = pulumi.output(digest);
+      this.pullRepositoryArn = aws
+        .getPartitionOutput({}, parent)
+        .partition.apply((partition) => ecrRepositoryArn(digest, partition));
       this.registryHost = pulumi.output(registryHostOf(args.digest));
     } else {
       this.built = true;
+      this.pullRepositoryArn = repository.arn;
       this.registryHost = repository.repositoryUrl.apply(registryHostOf);
       const token = aws.ecr.getAuthorizationTokenOutput(
         { registryId: repository.registryId },

@@ -1,13 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiParameterName, architectureOf } from "../ami";
+import { hostAmi } from "../ami";
+import { hostPullPolicy } from "../hostPolicy";
 import { hostNames, tagsFor, zoneIndexFor } from "../naming";
-
-/** The only two managed policies a host gets: SSM Session Manager, and pulling from ECR. */
-export const HOST_MANAGED_POLICIES = [
-  "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-  "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
-] as const;
 
 /** The trust policy that lets EC2 (and nothing else) assume the host role. */
 export const EC2_ASSUME_ROLE_POLICY = JSON.stringify({
@@ -25,16 +20,7 @@ export const HOST_METADATA_OPTIONS = {
   instanceMetadataTags: "disabled",
 } as const;
 
-/** The AMI: pinned in config, else the latest Amazon Linux 2023 from the public SSM parameter. */
-export function hostAmi(
-  instanceType: string,
-  pinned: string | undefined,
-  opts: pulumi.InvokeOutputOptions,
-): pulumi.Output<string> {
-  if (pinned) return pulumi.output(pinned);
-  return aws.ssm.getParameterOutput({ name: amiParameterName(architectureOf(instanceType)) }, opts)
-    .value;
-}
+export { hostAmi };
 
 export interface HostsArgs {
   /** App name: prefix of every child's name. */
@@ -63,6 +49,8 @@ export interface HostsArgs {
   sshPublicKey: string;
   /** The cloud-config; must hold no secret. */
   userData: pulumi.Input<string>;
+  /** The ECR repositories the hosts pull from (ARNs); the role may pull from these only. */
+  pullRepositoryArns: pulumi.Input<string | undefined>[];
   /** What the hosts' egress needs (routes, NAT gateways, endpoints): created before any host boots. */
   egressReady: pulumi.Resource[];
 }
@@ -89,19 +77,22 @@ export class Hosts extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: `berth hosts of ${args.app}/${args.stack}: SSM core and ECR pull only`,
+        description: `berth hosts of ${args.app}/${args.stack}: ECR pull from the stack repositories only`,
         assumeRolePolicy: EC2_ASSUME_ROLE_POLICY,
         tags: tags("role"),
       },
       parent,
     );
-    HOST_MANAGED_POLICIES.forEach((policyArn) => {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-${policyArn.split("/").pop()}`,
-        { role: role.name, policyArn },
-        parent,
-      );
-    });
+    new aws.iam.RolePolicy(
+      `${name}-ecr-pull`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all(args.pullRepositoryArns)
+          .apply((arns) => hostPullPolicy(arns.filter((a): a is string => Boolean(a)))),
+      },
+      parent,
+    );
     const profile = new aws.iam.InstanceProfile(
       `${name}-profile`,
       { role: role.name, tags: tags("profile") },

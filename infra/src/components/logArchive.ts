@@ -7,14 +7,49 @@ export const ALB_LOG_PREFIX = "alb";
 export const FLOW_LOG_PREFIX = "vpc-flow";
 
 /**
+ * Regions opened before Asia Pacific (Jakarta), where ELB writes access logs as a regional AWS
+ * account (the provider's `aws.elb.getServiceAccount` knows these only). Every newer region writes
+ * as the log-delivery service principal, and the lookup fails there.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+ */
+export const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "af-south-1",
+  "ap-east-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-south-1",
+  "eu-north-1",
+  "me-south-1",
+  "sa-east-1",
+  "us-gov-west-1",
+  "us-gov-east-1",
+  "cn-north-1",
+  "cn-northwest-1",
+]);
+
+/**
  * The bucket policy that lets the ALB and VPC flow logs write (and nothing else), and refuses
- * plain HTTP. ELB writes as the region's ELB account in regions older than August 2022 and as
- * the log-delivery service in newer ones: both are allowed, on the ALB prefix only.
+ * plain HTTP. ELB writes as the region's ELB account in older regions (`elbAccountArn`) and as
+ * the log-delivery service in newer ones (no `elbAccountArn`); the service is always allowed, on
+ * the ALB prefix only.
  */
 export function logBucketPolicy(args: {
   bucketArn: string;
   accountId: string;
-  elbAccountArn: string;
+  elbAccountArn?: string;
 }): string {
   const { bucketArn, accountId, elbAccountArn } = args;
   const albObjects = `${bucketArn}/${ALB_LOG_PREFIX}/AWSLogs/${accountId}/*`;
@@ -29,13 +64,17 @@ export function logBucketPolicy(args: {
         Resource: [bucketArn, `${bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      {
-        Sid: "AlbAccessLogsRegionalAccount",
-        Effect: "Allow",
-        Principal: { AWS: elbAccountArn },
-        Action: "s3:PutObject",
-        Resource: albObjects,
-      },
+      ...(elbAccountArn
+        ? [
+            {
+              Sid: "AlbAccessLogsRegionalAccount",
+              Effect: "Allow",
+              Principal: { AWS: elbAccountArn },
+              Action: "s3:PutObject",
+              Resource: albObjects,
+            },
+          ]
+        : []),
       {
         Sid: "AlbAccessLogsDeliveryService",
         Effect: "Allow",
@@ -74,6 +113,8 @@ export interface LogArchiveArgs {
   retentionDays: number;
   /** The VPC whose traffic is logged. */
   vpcId: pulumi.Input<string>;
+  /** The stack's region: decides how ELB writes its logs (see ELB_ACCOUNT_REGIONS). */
+  region: string;
 }
 
 /**
@@ -135,7 +176,9 @@ export class LogArchive extends pulumi.ComponentResource {
       parent,
     );
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const elbAccountArn = aws.elb.getServiceAccountOutput({}, parent).arn;
+    const elbAccountArn = ELB_ACCOUNT_REGIONS.has(args.region)
+      ? aws.elb.getServiceAccountOutput({}, parent).arn
+      : pulumi.output(undefined);
     const policy = new aws.s3.BucketPolicy(
       `${name}-policy`,
       {

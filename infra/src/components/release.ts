@@ -137,6 +137,10 @@ export class Release extends pulumi.ComponentResource {
             create: install.command,
             stdin: install.stdin,
             triggers: install.triggers,
+            // Else the provider sends the previous run's output as PULUMI_COMMAND_STDOUT/STDERR
+            // environment variables, which Amazon Linux 2023's sshd refuses (no AcceptEnv): a
+            // warning on every update, and nothing on the host reads them.
+            addPreviousOutputInEnv: false,
           },
           {
             parent: this,
@@ -164,6 +168,7 @@ export class Release extends pulumi.ComponentResource {
             triggers: pulumi.unsecret(step.apply((s) => s.deploy.triggers)),
             // Secrets flow on stdin; a failing release command may print them on stderr.
             logging: "none",
+            addPreviousOutputInEnv: false,
           },
           {
             parent: this,

@@ -11,6 +11,35 @@ export const MOCK_AMIS = { x86_64: "ami-0a1b2c3d4e5f67890", arm64: "ami-0f9e8d7c
 /** The password the mocked ECR token carries: tests assert it never reaches a host. */
 export const MOCK_ECR_PASSWORD = "mock-ecr-token-password-3c9f1e";
 
+/** The regions whose ELB account the provider knows (the test machine's copy of its table). */
+const MOCK_ELB_ACCOUNT_REGIONS = new Set([
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "af-south-1",
+  "ap-east-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-south-1",
+  "eu-north-1",
+  "me-south-1",
+  "sa-east-1",
+  "us-gov-west-1",
+  "us-gov-east-1",
+  "cn-north-1",
+  "cn-northwest-1",
+]);
+
 /** Deterministic hex from a seed: the same program run gives the same ids. */
 export function fakeHex(seed: string, length: number): string {
   let out = "";
@@ -85,9 +114,33 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/berth-deploy/ci`,
           userId: "AROAEXAMPLEID:ci",
         };
-      case "aws:elb/getServiceAccount:getServiceAccount":
+      case "aws:elb/getServiceAccount:getServiceAccount": {
+        // Like the provider: only regions opened before ap-southeast-3 (Jakarta, December 2021)
+        // have an ELB account; newer ones fail, and a bucket policy must name the service instead.
+        const region = String(args.inputs.region ?? this.region);
+        if (!MOCK_ELB_ACCOUNT_REGIONS.has(region)) {
+          const error = new Error(
+            `no ELB service account for region "${region}": use the logdelivery.elasticloadbalancing.amazonaws.com principal`,
+          );
+          Object.assign(error, { details: error.message });
+          throw error;
+        }
         // The regional ELB account of eu-west-1 (every older region has its own).
         return { id: "156460612806", arn: "arn:aws:iam::156460612806:root" };
+      }
+      case "aws:index/getPartition:getPartition": {
+        const partition = this.region.startsWith("us-gov-")
+          ? "aws-us-gov"
+          : this.region.startsWith("cn-")
+            ? "aws-cn"
+            : "aws";
+        return {
+          id: partition,
+          partition,
+          dnsSuffix: partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
+          reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
+        };
+      }
       default: {
         const error = new Error(
           `no mock for invoke ${args.token}: add one to tests/support/pulumi/mocks.ts`,

@@ -105,7 +105,7 @@ function webRules(
   });
   egressRule(scope, "hosts-out-all", {
     securityGroupId: hosts.id,
-    description: "Outbound: image pulls, OS packages and the app's own calls",
+    description: "Outbound: image pulls, OS packages and calls the app makes",
     ipProtocol: "-1",
     cidrIpv4: "0.0.0.0/0",
   });

@@ -1,0 +1,42 @@
+/**
+ * What the host role may do: pull the stack's images from ECR, nothing else. AWS's managed
+ * AmazonEC2ContainerRegistryPullOnly covers every repository in the account, and
+ * AmazonSSMManagedInstanceCore grants ssm:GetParameter* on "*" while nothing on the host uses it.
+ */
+
+const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)(?:[:@].*)?$/;
+
+/** The repository ARN of an ECR image reference, or undefined for another registry. */
+export function ecrRepositoryArn(imageReference: string, partition: string): string | undefined {
+  const match = ECR_IMAGE.exec(imageReference);
+  if (!match) return undefined;
+  const [, account, region, repository] = match;
+  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}
+
+/** The host role's one inline policy: an ECR token, and pulls from these repositories only. */
+export function hostPullPolicy(repositoryArns: string[]): string {
+  const repositories = [...new Set(repositoryArns)].sort();
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      // GetAuthorizationToken has no resource-level permissions: AWS requires "*".
+      { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      ...(repositories.length > 0
+        ? [
+            {
+              Sid: "PullStackImages",
+              Effect: "Allow",
+              Action: [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+              ],
+              Resource: repositories,
+            },
+          ]
+        : []),
+    ],
+  });
+}
