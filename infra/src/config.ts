@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { STACK_NAME } from "./agent/contract";
 import { matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
+import { keyPairProblem } from "./sshKeys";
 
 /**
  * The stack's settings, from `Pulumi.<stack>.yaml` (namespace `berth:`, plus `aws:region`).
@@ -39,6 +41,9 @@ const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/
 /** The account id AWS's documentation uses; in an ARN it marks a placeholder. */
 const AWS_EXAMPLE_ACCOUNT = "123456789012";
 const AMI = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+
+/** Tags a stack may set: AWS's 50 per resource, less the ones berth adds itself. */
+const MAX_STACK_TAGS = 44;
 
 /** Keys whose values are never echoed in an error message. */
 const SECRET_KEYS = new Set(["berth:sshPrivateKey", "berth:secretEnv"]);
@@ -241,14 +246,26 @@ const rawSchema = z.strictObject({
       { error: "must be a map (keepImages)" },
     )
     .default({ keepImages: 30 }),
+  // AWS allows 50 tags per resource; berth adds up to 6 of its own (Name, berth:app, berth:stack,
+  // managed-by, and berth:tier or berth:host). Keys and values use the character set ELB and IAM
+  // accept (the strictest of the services berth tags); `aws:` is reserved in any case.
   "berth:tags": z
     .record(
-      z.string().regex(/^(?!aws:)[\w .:/=+@-]{1,128}$/, {
-        error: "must be a tag key of 1-128 characters, not starting with aws:",
+      z.string().regex(/^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, {
+        error:
+          "must be a tag key of 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws:",
       }),
-      z.string({ error: "must be a string" }).max(256, { error: "must be at most 256 characters" }),
+      z
+        .string({ error: "must be a string" })
+        .max(256, { error: "must be at most 256 characters" })
+        .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, {
+          error: "must be letters, digits, spaces or _ . : / = + - @ only",
+        }),
       { error: "must be a map of tag: value" },
     )
+    .refine((tags) => Object.keys(tags).length <= MAX_STACK_TAGS, {
+      error: `must hold at most ${MAX_STACK_TAGS} tags (AWS allows 50 per resource and berth adds up to ${50 - MAX_STACK_TAGS})`,
+    })
     .default({}),
 });
 
@@ -398,6 +415,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         `berth:ssh.hostKeys.bastion needs berth:bastion.enabled (got a key for bastion)`,
       );
   }
+  const keyPair = keyPairProblem(c["berth:sshPrivateKey"], c["berth:ssh"].publicKey);
+  if (keyPair) problems.push(keyPair);
   const release = c["berth:release"];
   if (release.batchSize > hosts.count)
     problems.push(
@@ -446,6 +465,16 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     image: c["berth:image"],
     tags: c["berth:tags"],
   };
+}
+
+/**
+ * Why a Pulumi stack name cannot be a berth stack, or undefined. Pulumi allows more than berth:
+ * the name goes into ECR repository names (lowercase only), container labels and the host's
+ * state directory, so the agent's rule applies.
+ */
+export function stackNameProblem(stack: string): string | undefined {
+  if (STACK_NAME.test(stack)) return undefined;
+  return `the stack name must be 1-40 lowercase letters, digits or dashes, starting with a letter (it names ECR repositories and the hosts' state); create the stack under a name like prod or staging-eu (got "${stack}")`;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   loadStackConfig,
   nginxClientKeepaliveSeconds,
   StackConfig,
+  stackNameProblem,
 } from "./config";
 import { readAgentScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
@@ -59,6 +60,8 @@ function deployAccountCheck(config: StackConfig): pulumi.Output<pulumi.Resource[
 /** Builds the whole stack from its config. The entry point (index.ts) and the tests call this. */
 export function createBerthStack(config: StackConfig = loadStackConfig()): StackOutputs {
   const stack = pulumi.getStack();
+  const badStackName = stackNameProblem(stack);
+  if (badStackName) throw new ConfigError(badStackName);
   const base = { app: config.app, stack, tags: config.tags };
   const arch = architectureOf(config.hosts.instanceType);
   const sshPrivateKey = pulumi.secret(config.sshPrivateKey);

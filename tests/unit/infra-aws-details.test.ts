@@ -11,6 +11,7 @@ import { hostAmi } from "../../infra/src/ami";
 import { renderCloudConfig } from "../../infra/src/cloudConfig";
 import {
   certificateAccountProblem,
+  stackNameProblem,
   ConfigError,
   KEEPALIVE_MARGIN_SECONDS,
   MAX_IDLE_TIMEOUT_SECONDS,
@@ -297,5 +298,16 @@ describe("infra on AWS: a placeholder certificate ARN stops `up`", () => {
     assert.ok(
       !staging.calls.some((c) => c.token === "aws:index/getCallerIdentity:getCallerIdentity"),
     );
+  });
+});
+
+describe("infra on AWS: stack names", () => {
+  it("refuses a stack name ECR and the agent cannot carry, before creating anything", async () => {
+    await assert.rejects(runProgram({ stack: "Prod_EU", configFrom: "prod" }), (error: Error) => {
+      assert.equal(error.message, stackNameProblem("Prod_EU"));
+      assert.match(error.message, /1-40 lowercase letters, digits or dashes.*\(got "Prod_EU"\)$/);
+      return true;
+    });
+    assert.equal(stackNameProblem("staging-eu"), undefined);
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, decodeConfigValue, parseStackConfig } from "../../infra/src/config";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
-import { runProgram, TEST_DATABASE_URL } from "../support/pulumi/runProgram";
+import { readStackConfig, runProgram, TEST_DATABASE_URL } from "../support/pulumi/runProgram";
 import { pulumi } from "../support/pulumi/sdk";
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -194,7 +194,25 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
   [
     "a tag in AWS's reserved namespace",
     (r) => (r["berth:tags"] = { "aws:team": "x" }),
-    'berth:tags.aws:team has a bad name: it must be a tag key of 1-128 characters, not starting with aws: (got "aws:team")',
+    'berth:tags.aws:team has a bad name: it must be a tag key of 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws: (got "aws:team")',
+  ],
+  [
+    "a tag in AWS's reserved namespace, in capitals",
+    (r) => (r["berth:tags"] = { "AWS:owner": "x" }),
+    'berth:tags.AWS:owner has a bad name: it must be a tag key of 1-128 letters, digits, spaces or _ . : / = + - @, not starting with aws: (got "AWS:owner")',
+  ],
+  [
+    "a tag value ELB and IAM refuse",
+    (r) => (r["berth:tags"] = { owner: "platform <ops@example.com>" }),
+    'berth:tags.owner must be letters, digits, spaces or _ . : / = + - @ only (got "platform <ops@example.com>")',
+  ],
+  [
+    "more tags than AWS leaves room for",
+    (r) =>
+      (r["berth:tags"] = Object.fromEntries(
+        Array.from({ length: 45 }, (_, i) => [`tag-${i}`, "x"]),
+      )),
+    'berth:tags must hold at most 44 tags (AWS allows 50 per resource and berth adds up to 6) (got {"tag-0":"x","tag-1":"x","tag-2":"x","tag-3":"x","tag-4":"x","tag-5":"x","tag...)',
   ],
 ];
 
@@ -233,7 +251,9 @@ describe("infra config: the stack config schema", () => {
     const staging = parseStackConfig(rawStackConfig("staging"));
     const prod = parseStackConfig(rawStackConfig("prod"));
     assert.notEqual(staging.network.vpcCidr, prod.network.vpcCidr);
-    assert.notEqual(staging.ssh.publicKey, prod.ssh.publicKey);
+    const committedKey = (stack: string) =>
+      (JSON.parse(readStackConfig(stack)["berth:ssh"] ?? "{}") as { publicKey?: string }).publicKey;
+    assert.notEqual(committedKey("staging"), committedKey("prod"), "one deploy key per stack");
     assert.notEqual(staging.hosts.instanceType, prod.hosts.instanceType);
   });
 

@@ -13,7 +13,9 @@
  * does; `undefined` removes a key) and `secretConfig` (set and marked secret, like
  * `pulumi config set --secret`). The secrets a developer sets with `pulumi config set --secret`
  * cannot be committed, so unless given they are filled with test values: berth:sshPrivateKey
- * (a generated ed25519 key) and berth:secretEnv ({ DATABASE_URL: TEST_DATABASE_URL }).
+ * (a generated ed25519 key) and berth:secretEnv ({ DATABASE_URL: TEST_DATABASE_URL }). The
+ * program refuses a private key that is not berth:ssh.publicKey's pair, so with the test key
+ * berth:ssh.publicKey becomes its public line.
  *
  * Runs are serialised (the Pulumi runtime is process-global); each one starts from fresh mocks
  * and config, so several stacks can run in one mocha process.
@@ -23,6 +25,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { createBerthStack } from "../../../infra/src/program";
+import { publicKeyBlobOf } from "../../../infra/src/sshKeys";
 import { AwsLikeMocks } from "./mocks";
 import { pulumi } from "./sdk";
 import { unwrapSecrets } from "./secrets";
@@ -115,6 +118,16 @@ export function testSshPrivateKey(): string {
   return testPrivateKey;
 }
 
+/** The public line of {@link testSshPrivateKey}, as berth:ssh.publicKey must hold it. */
+export function testSshPublicKey(): string {
+  return `ssh-ed25519 ${publicKeyBlobOf(testSshPrivateKey()).toString("base64")} test@berth`;
+}
+
+/** A decoded `berth:ssh` value with its publicKey replaced by the test key's. */
+export function withTestPublicKey(ssh: unknown): Record<string, unknown> {
+  return { ...(ssh as Record<string, unknown>), publicKey: testSshPublicKey() };
+}
+
 function encode(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
@@ -204,6 +217,8 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
     config[key] = encode(value);
     secretKeys.add(key);
   }
+  if (config["berth:sshPrivateKey"] === testSshPrivateKey() && config["berth:ssh"])
+    config["berth:ssh"] = encode(withTestPublicKey(JSON.parse(config["berth:ssh"])));
 
   const mocks = new AwsLikeMocks(config["aws:region"] ?? "us-east-1");
   await pulumi.runtime.setMocks(mocks, "berth", options.stack, options.preview ?? false);
