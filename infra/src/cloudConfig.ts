@@ -13,7 +13,12 @@ export interface HostBootSettings {
   /** How long nginx keeps an idle client connection: above the ALB's idle timeout (see
    * nginxClientKeepaliveSeconds in config.ts). Hosts get it at first boot only. */
   clientKeepaliveSeconds: number;
+  /** infra/host/install-packages: installs docker, jq and the ECR credential helper, with retries. */
+  installPackagesScript: string;
 }
+
+/** Where the package install script lands on the host. */
+export const INSTALL_PACKAGES_PATH = "/usr/local/sbin/berth-install-packages";
 
 /** A YAML double-quoted scalar (JSON string syntax is valid YAML). */
 const q = (value: string): string => JSON.stringify(value);
@@ -51,11 +56,11 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "#cloud-config",
     `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
     "# No secrets: the app environment reaches the host only on the release's stdin.",
-    "packages:",
-    "  - docker",
-    "  - jq",
-    "  - amazon-ecr-credential-helper",
+    // Not cloud-init's `packages:`, which tries once: the install script retries (infra/host/install-packages).
     "write_files:",
+    `  - path: ${INSTALL_PACKAGES_PATH}`,
+    '    permissions: "0755"',
+    `    content: ${q(settings.installPackagesScript)}`,
     // Root's only: docker runs as root, from the agent under `sudo -n`, and AL2023's sudoers
     // (env_reset, always_set_home, HOME not in env_keep) sets HOME=/root for it, so docker reads
     // /root/.docker. ec2-user cannot use docker (not in the docker group) and needs none.
@@ -73,6 +78,7 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "    defer: true",
     `    content: ${q(DOCKER_DAEMON_JSON)}`,
     "runcmd:",
+    `  - [${INSTALL_PACKAGES_PATH}]`,
     `  - [mkdir, -p, ${STATE_ROOT}]`,
     "  - [systemctl, enable, --now, docker.service]",
     "",

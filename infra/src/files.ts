@@ -15,6 +15,14 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+/** The first-boot package installer cloud-init runs (infra/host/install-packages). */
+export const INSTALL_PACKAGES_SOURCE = path.join(REPO_ROOT, "infra", "host", "install-packages");
+
+/** The package installer's text, read at program run time like the agent. */
+export function readInstallPackagesScript(file: string = INSTALL_PACKAGES_SOURCE): string {
+  return readFileSync(file, "utf8");
+}
+
 /** Reads the agent at program run time, so a changed agent is what the next `pulumi up` ships. */
 export function readAgentScript(file: string = AGENT_SOURCE): AgentScript {
   let content: string;

@@ -10,7 +10,7 @@ import {
   StackConfig,
   stackNameProblem,
 } from "./config";
-import { readAgentScript } from "./files";
+import { readAgentScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
@@ -123,6 +123,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       stack,
       registryHosts: hostsList,
       trustedProxyCidr: config.network.trustedProxyCidr,
+      installPackagesScript: readInstallPackagesScript(),
       clientKeepaliveSeconds: nginxClientKeepaliveSeconds(config.loadBalancer.idleTimeoutSeconds),
     }),
   );

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PROXY } from "../../infra/src/agent/contract";
+import { readInstallPackagesScript } from "../../infra/src/files";
 import { renderCloudConfig } from "../../infra/src/cloudConfig";
 import { nginxClientKeepaliveSeconds } from "../../infra/src/config";
 import { docker, dockerResult, publishedAddress, waitFor } from "../support/docker";
@@ -49,6 +50,7 @@ function proxyEnvFile(idleTimeoutSeconds: number): string {
       registryHosts: ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"],
       trustedProxyCidr: "10.20.0.0/16",
       clientKeepaliveSeconds: nginxClientKeepaliveSeconds(idleTimeoutSeconds),
+      installPackagesScript: readInstallPackagesScript(),
     }),
   ) as { write_files: { path: string; content: string }[] };
   const file = cloudConfig.write_files.find((f) => f.path === PROXY.envFile);

@@ -4,6 +4,7 @@
  * not a secret, and a placeholder certificate ARN.
  */
 import assert from "node:assert/strict";
+import { readInstallPackagesScript } from "../../infra/src/files";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { readWebConfig } from "../../app-image/src/config";
@@ -107,6 +108,7 @@ describe("infra on AWS: SSH details Amazon Linux 2023 insists on", () => {
       registryHosts: [REGISTRY],
       trustedProxyCidr: "10.20.0.0/16",
       clientKeepaliveSeconds: 75,
+      installPackagesScript: readInstallPackagesScript(),
     });
     assert.match(
       userData,
@@ -156,6 +158,7 @@ describe("infra on AWS: the ALB -> nginx -> app timeout chain", () => {
       registryHosts: [REGISTRY],
       trustedProxyCidr: "10.20.0.0/16",
       clientKeepaliveSeconds: 135,
+      installPackagesScript: readInstallPackagesScript(),
     });
     assert.ok(
       userData.includes(

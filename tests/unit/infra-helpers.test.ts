@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import { readInstallPackagesScript } from "../../infra/src/files";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +21,11 @@ import {
   renderInstallAgentCommand,
   rolloutOrder,
 } from "../../infra/src/rollout/plan";
-import { dockerClientConfig, renderCloudConfig } from "../../infra/src/cloudConfig";
+import {
+  INSTALL_PACKAGES_PATH,
+  dockerClientConfig,
+  renderCloudConfig,
+} from "../../infra/src/cloudConfig";
 import { readAgentScript, sha256Hex } from "../../infra/src/files";
 import { hostNames, resourceName, tagsFor, zoneIndexFor } from "../../infra/src/naming";
 import { buildReleaseSpec } from "../../infra/src/releaseSpec";
@@ -115,15 +121,26 @@ describe("infra helpers (pure, no mocks)", () => {
       registryHosts: [REGISTRY],
       trustedProxyCidr: "10.20.0.0/16",
       clientKeepaliveSeconds: 75,
+      installPackagesScript: readInstallPackagesScript(),
     });
 
-    it("is a cloud-config that installs docker, jq and the ECR credential helper", () => {
+    it("is a cloud-config that installs docker, jq and the ECR credential helper with retries, then starts docker", () => {
       assert.ok(userData.startsWith("#cloud-config\n"));
-      assert.match(
-        userData,
-        /packages:\n {2}- docker\n {2}- jq\n {2}- amazon-ecr-credential-helper\n/,
+      assert.doesNotMatch(userData, /^packages:/m, "cloud-init's packages module tries only once");
+      const doc = parseYaml(userData) as {
+        write_files: { path: string; content: string; permissions: string }[];
+        runcmd: string[][];
+      };
+      const script = doc.write_files.find((f) => f.path === INSTALL_PACKAGES_PATH);
+      assert.equal(script?.content, readInstallPackagesScript());
+      assert.equal(script?.permissions, "0755");
+      const steps = doc.runcmd.map((c) => c.join(" "));
+      assert.ok(
+        steps.indexOf(INSTALL_PACKAGES_PATH) >= 0 &&
+          steps.indexOf(INSTALL_PACKAGES_PATH) <
+            steps.indexOf("systemctl enable --now docker.service"),
+        `runcmd: ${JSON.stringify(steps)}`,
       );
-      assert.match(userData, /- \[systemctl, enable, --now, docker\.service\]/);
     });
 
     it("does not carry the agent: the release installs it over SSH, checksummed, once", () => {
@@ -159,6 +176,7 @@ describe("infra helpers (pure, no mocks)", () => {
         registryHosts: [REGISTRY],
         trustedProxyCidr: "10.20.0.0/16",
         clientKeepaliveSeconds: 75,
+        installPackagesScript: readInstallPackagesScript(),
       });
       assert.equal(again, userData);
     });
