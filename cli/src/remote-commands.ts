@@ -1,4 +1,12 @@
-import { LABEL, ROLE, STATE_ROOT, networkName, stateDir } from "../../infra/src/agent/contract";
+import {
+  APP_NAME,
+  LABEL,
+  ROLE,
+  STACK_NAME,
+  STATE_ROOT,
+  networkName,
+  stateDir,
+} from "../../infra/src/agent/contract";
 import { shellQuote } from "../../infra/src/agent/invocation";
 
 /**
@@ -11,6 +19,21 @@ import { shellQuote } from "../../infra/src/agent/invocation";
 /** What an operator calls a process, and the role label the agent gives its containers. */
 export const PROCESS_ROLES = { app: ROLE.web, worker: ROLE.worker, nginx: ROLE.proxy } as const;
 export type ProcessName = keyof typeof PROCESS_ROLES;
+
+/**
+ * The app and stack go into shell scripts run as root on the hosts: only names the agent itself
+ * accepts pass, whatever a stack's YAML says.
+ */
+export function assertValidIdentity(app: string, stack: string): void {
+  if (!APP_NAME.test(app))
+    throw new Error(
+      `berth:app "${app}" must be 2-20 lowercase letters, digits or dashes, starting with a letter`,
+    );
+  if (!STACK_NAME.test(stack))
+    throw new Error(
+      `stack "${stack}" must be 1-40 lowercase letters, digits or dashes, starting with a letter`,
+    );
+}
 
 export function isProcessName(name: string): name is ProcessName {
   return Object.prototype.hasOwnProperty.call(PROCESS_ROLES, name);
@@ -46,6 +69,7 @@ export function assertValidLogsRequest(request: Omit<LogsRequest, "app" | "stack
  * all) and ending when every `docker logs` has ended.
  */
 export function renderLogsCommand(request: LogsRequest): string {
+  assertValidIdentity(request.app, request.stack);
   assertValidLogsRequest(request);
   const roles = request.processes.map((p) => PROCESS_ROLES[p]);
   const logsFlags = [
@@ -86,6 +110,7 @@ export interface ExecRequest {
  * role=exec. Runs as root on the host because the environment file (which holds secrets) is 0600.
  */
 export function renderExecCommand(request: ExecRequest): string {
+  assertValidIdentity(request.app, request.stack);
   if (request.argv.length === 0)
     throw new Error("exec: give the command to run, e.g. -- node --version");
   const state = stateDir(request.app, request.stack, request.stateRoot ?? STATE_ROOT);

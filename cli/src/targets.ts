@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { APP_NAME } from "../../infra/src/agent/contract";
 import { CliError, PulumiRunner, readStackOutputs, runPulumiCli } from "./pulumi";
 import { Endpoint, SshAccess } from "./ssh";
 
@@ -112,6 +113,10 @@ export function awsTarget(
   if (!app)
     throw new CliError(
       `Pulumi.${stack}.yaml sets no berth:app: pulumi config set berth:app NAME -s ${stack}`,
+    );
+  if (!APP_NAME.test(app))
+    throw new CliError(
+      `Pulumi.${stack}.yaml: berth:app must be 2-20 lowercase letters, digits or dashes, starting with a letter (got ${JSON.stringify(app)})`,
     );
   const { hosts, bastion, url } = hostsFromOutputs(
     stack,

@@ -118,7 +118,12 @@ const rawSchema = z.strictObject({
           error: "must be single-nat, nat-per-zone or endpoints",
         })
         .optional(),
-      trustedProxyCidr: cidr.optional(),
+      trustedProxyCidr: cidr
+        .refine((v) => parseCidr(v)?.prefix !== 0, {
+          error:
+            "must not trust the whole internet: nginx would take any client's X-Forwarded-For as its address; use the VPC's CIDR (the default)",
+        })
+        .optional(),
     },
     { error: "must be a map (vpcCidr, availabilityZones, hostSubnets, egress, trustedProxyCidr)" },
   ),
@@ -343,7 +348,9 @@ function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string
           return `${k} is not a key: set nested values with --path, e.g. pulumi config set --path '${path}' VALUE`;
         }
         const full = where ? `${where}.${k}` : k;
-        return `${full} is not a known key (got ${show(k, where ? undefined : raw[k])}); allowed: ${allowed}`;
+        // Never the value: a mistyped key (berth:secretsEnv) may hold a secret Pulumi would
+        // mask only in full, not cut or quoted.
+        return `${full} is not a known key; allowed: ${allowed}`;
       })
       .join("\n");
   }

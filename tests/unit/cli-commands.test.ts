@@ -170,4 +170,24 @@ describe("cli: exec command builder", () => {
       /give the command to run/,
     );
   });
+
+  it("refuses an app or stack name that could break out of the root shell script", () => {
+    for (const app of ['shop"; rm -rf / #', "shop$(id)", "Shop", "s"])
+      assert.throws(
+        () => renderExecCommand({ app, stack: "prod", argv: ["true"], interactive: false }),
+        /berth:app ".*" must be 2-20 lowercase letters/,
+        app,
+      );
+    assert.throws(
+      () =>
+        renderLogsCommand({
+          app: "shop",
+          stack: "prod;reboot",
+          processes: ["app"],
+          tail: 10,
+          follow: false,
+        }),
+      /stack "prod;reboot" must be 1-40 lowercase letters/,
+    );
+  });
 });

@@ -28,7 +28,12 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
   [
     "a misspelt nested key",
     (r) => (r["berth:hosts"].cont = 2),
-    "berth:hosts.cont is not a known key (got nothing); allowed: count, instanceType, rootVolumeGiB, ami",
+    "berth:hosts.cont is not a known key; allowed: count, instanceType, rootVolumeGiB, ami",
+  ],
+  [
+    "a trusted proxy range that is the whole internet",
+    (r) => (r["berth:network"].trustedProxyCidr = "0.0.0.0/0"),
+    "berth:network.trustedProxyCidr must not trust the whole internet: nginx would take any client's X-Forwarded-For as its address; use the VPC's CIDR (the default) (got \"0.0.0.0/0\")",
   ],
   [
     "a dotted top-level key (set without --path)",
@@ -311,6 +316,21 @@ describe("infra config: the stack config schema", () => {
           error.message,
           /berth:secretEnv\.OK must be a string .*not shown because it is secret/,
         );
+        return true;
+      },
+    );
+  });
+
+  it("never echoes the value of an unknown key: a mistyped secret key may hold a secret", () => {
+    const raw = rawStackConfig("staging") as Raw;
+    (raw as Record<string, unknown>)["berth:secretsEnv"] = {
+      DATABASE_URL: "postgres://shop:hunter4-very-long-password-that-pulumi-would-mask@db/shop",
+    };
+    assert.throws(
+      () => parseStackConfig(raw),
+      (error: Error) => {
+        assert.match(error.message, /^berth:secretsEnv is not a known key; allowed: /);
+        assert.doesNotMatch(error.message, /hunter4|postgres/);
         return true;
       },
     );
