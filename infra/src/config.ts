@@ -337,7 +337,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   }
 }
 
-function describe(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") {
     const where = keyOf(issue.path);
     const allowed = allowedKeysAt(issue.path).join(", ");
@@ -375,7 +375,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   );
   const parsed = rawSchema.safeParse(relevant, { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => describe(i, relevant)).join("\n"));
+    throw new ConfigError(parsed.error.issues.map((i) => describe(i)).join("\n"));
   }
   const c = parsed.data;
   const problems: string[] = [];
