@@ -15,8 +15,9 @@ import {
 const CLAIMED_CLIENT = "203.0.113.7";
 
 /**
- * Sends GET /?probe=ID with X-Forwarded-For from a throwaway container on the stack's network
- * (the app image has node) and returns that container's own address.
+ * Sends GET / with X-Forwarded-For and the user agent berth-probe/ID (found in the access log by
+ * it: the log keeps no query values) from a throwaway container on the stack's network (the app
+ * image has node) and returns that container's own address.
  */
 async function requestFromInsideNetwork(
   stack: Stack,
@@ -27,8 +28,8 @@ async function requestFromInsideNetwork(
     const http = require("node:http");
     const os = require("node:os");
     const own = Object.values(os.networkInterfaces()).flat().find((a) => a.family === "IPv4" && !a.internal);
-    http.get({ host: process.argv[1], port: 8080, path: "/?probe=" + process.argv[2],
-               headers: { "x-forwarded-for": "${CLAIMED_CLIENT}" } }, (res) => {
+    http.get({ host: process.argv[1], port: 8080, path: "/",
+               headers: { "x-forwarded-for": "${CLAIMED_CLIENT}", "user-agent": "berth-probe/" + process.argv[2] } }, (res) => {
       res.resume();
       res.on("end", () => { console.log(JSON.stringify({ status: res.statusCode, own: own.address })); });
     }).on("error", (e) => { console.error(e.message); process.exit(1); });`;
@@ -75,7 +76,10 @@ describe("the client address, from X-Forwarded-For only when the sender is trust
   it("from a trusted network: nginx and the app see the forwarded address", async function () {
     const probe = randomBytes(6).toString("hex");
     const sender = await requestFromInsideNetwork(stack, stack.nginx, probe);
-    const logged = await jsonLogLine(stack.nginx, (line) => line.uri === `/?probe=${probe}`);
+    const logged = await jsonLogLine(
+      stack.nginx,
+      (line) => line.user_agent === `berth-probe/${probe}`,
+    );
     assert.ok(logged, "nginx logged the request");
     assert.equal(logged.peer_addr, sender);
     assert.equal(logged.remote_addr, CLAIMED_CLIENT);
@@ -88,7 +92,10 @@ describe("the client address, from X-Forwarded-For only when the sender is trust
   it("from anywhere else: the header is ignored and the sender's own address is used", async function () {
     const probe = randomBytes(6).toString("hex");
     const sender = await requestFromInsideNetwork(stack, untrustingProxy, probe);
-    const logged = await jsonLogLine(untrustingProxy, (line) => line.uri === `/?probe=${probe}`);
+    const logged = await jsonLogLine(
+      untrustingProxy,
+      (line) => line.user_agent === `berth-probe/${probe}`,
+    );
     assert.ok(logged, "nginx logged the request");
     assert.equal(logged.remote_addr, sender);
     assert.notEqual(logged.remote_addr, CLAIMED_CLIENT);

@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadWorkflow, readWorkflowText, secretsUsed, workflowFiles } from "./workflows-helpers";
 
-// Commit SHAs checked against public sources when the workflows were written; an action whose
-// SHA could not be checked stays on its major tag and is listed here on purpose.
+// Every action any workflow uses, by the full commit SHA its release tag pointed to when it was
+// checked against the action's repository, and that release. No action may stay on a movable tag
+// (`@v6`, `@main`): the deploy and preview jobs hold the AWS deploy role and the Pulumi token.
 const PINNED: Record<string, { sha: string; version: string }> = {
   "actions/checkout": { sha: "11bd71901bbe5b1630ceea73d27597364c9af683", version: "v4.2.2" },
   "actions/setup-node": { sha: "49933ea5288caeca8642d1e84afbd3f7d6820020", version: "v4.4.0" },
@@ -13,8 +14,21 @@ const PINNED: Record<string, { sha: string; version: string }> = {
     sha: "b47578312673ae6fa5b5096b330d9fbac3d116df",
     version: "v4.2.1",
   },
+  // The commit of the v6.6.1 tag, which the movable v6 tag pointed to (github.com/pulumi/actions).
+  "pulumi/actions": { sha: "8582a9e8cc630786854029b4e09281acd6794b58", version: "v6.6.1" },
 };
-const MAJOR_TAG_ONLY: Record<string, string> = { "pulumi/actions": "v6" };
+
+/** Every `uses:` value anywhere in a parsed workflow: steps' actions and jobs' reusable workflows. */
+function allUses(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(allUses);
+  if (node === null || typeof node !== "object") return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === "uses" && typeof value === "string" ? [value] : allUses(value),
+  );
+}
+
+/** A `uses:` line of a workflow's text: the reference and the comment after it. */
+const USES_LINE = /^[ \t]*(?:- +)?uses:[ \t]*(\S+)[ \t]*(.*)$/gm;
 
 /** The secrets the docs tell a team to create; a workflow using any other is a doc gap. */
 const DOCUMENTED_SECRETS = new Set([
@@ -30,21 +44,28 @@ describe("workflows: actions, pins and secrets", () => {
     describe(file, () => {
       const workflow = loadWorkflow(file);
       const text = readWorkflowText(file);
-      const uses = Object.values(workflow.jobs).flatMap((j) =>
-        j.steps.flatMap((s) => (s.uses ? [s.uses] : [])),
-      );
+      const uses = allUses(workflow);
+      const lines = [...text.matchAll(USES_LINE)].map((m) => ({
+        ref: m[1] as string,
+        comment: m[2] as string,
+      }));
 
       it("uses only reviewed actions, by full commit SHA with its version noted", () => {
         assert.ok(uses.length > 0);
-        for (const ref of uses) {
-          const [action, version] = ref.split("@") as [string, string];
+        // Every `uses:` the YAML holds is on a line of its own that the checks below read.
+        assert.deepEqual(
+          lines.map((l) => l.ref),
+          uses,
+          "every uses: is a plain `uses: REF # VERSION` line",
+        );
+        for (const { ref, comment } of lines) {
+          const match = /^([\w.-]+\/[\w.-]+)(?:\/[^@]*)?@([0-9a-f]{40})$/.exec(ref);
+          assert.ok(match, `${ref} is not pinned by a full 40-hex commit SHA`);
+          const [, action, sha] = match as unknown as [string, string, string];
           const pin = PINNED[action];
-          if (pin) {
-            assert.equal(version, pin.sha, `${ref} should be pinned to ${pin.version}`);
-            assert.match(text, new RegExp(`${action}@${pin.sha} # ${pin.version}`));
-          } else {
-            assert.equal(MAJOR_TAG_ONLY[action], version, `${ref} is not a reviewed action`);
-          }
+          assert.ok(pin, `${action} is not a reviewed action (add it to PINNED with its SHA)`);
+          assert.equal(sha, pin.sha, `${ref} should be ${pin.sha} (${pin.version})`);
+          assert.equal(comment, `# ${pin.version}`, `${ref} should note its version`);
         }
       });
 
