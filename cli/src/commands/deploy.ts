@@ -78,8 +78,12 @@ export function registerDeploy(
       deps.err(`deploying ${digest12(spec.image)} to ${t.hosts.length} host(s)`);
       const rollout = await executePlan(plan, t.hosts, run, { progress: deps.err });
       if (!rollout.ok) throw new CliError(rollout.error ?? "the rollout failed");
+      const changed = rollout.results.filter((r) => r.summary?.outcome !== "unchanged");
+      const hosts = t.hosts.map((h) => h.name).join(", ");
       deps.out(
-        `released ${digest12(spec.image)} to ${t.hosts.map((h) => h.name).join(", ")} in ${(rollout.ms / 1000).toFixed(1)}s; serving at ${t.url}`,
+        changed.length === 0
+          ? `nothing to change: ${hosts} already run ${digest12(spec.image)} with this config; serving at ${t.url}`
+          : `released ${digest12(spec.image)} to ${hosts} in ${(rollout.ms / 1000).toFixed(1)}s; serving at ${t.url}`,
       );
     });
 }
