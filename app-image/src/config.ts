@@ -28,6 +28,8 @@ export interface WebConfig extends CommonConfig {
   healthPath: string;
   /** Idle keep-alive time for client connections; must exceed the proxy's upstream idle timeout. */
   keepAliveTimeoutMs: number;
+  /** A client that has not sent a whole request head by then gets a 408 (slow-header attacks). */
+  headersTimeoutMs: number;
   /** After SIGTERM, how long the health path answers 503 before the server stops accepting connections. */
   drainDelayMs: number;
   /** Upper bound for `/slow?ms=N`. */
@@ -110,6 +112,8 @@ export function readWebConfig(env: Env): WebConfig {
     port: integerVar(env, "PORT", 3000, 1, 65535),
     healthPath: healthPathVar(env),
     keepAliveTimeoutMs: integerVar(env, "KEEP_ALIVE_TIMEOUT_MS", 65_000, 1000, 3_600_000),
+    // At most Node's requestTimeout (300 s), which bounds the whole request anyway.
+    headersTimeoutMs: integerVar(env, "HEADERS_TIMEOUT_MS", 15_000, 1000, 300_000),
     drainDelayMs: integerVar(env, "SHUTDOWN_DRAIN_DELAY_MS", 1000, 0, 600_000),
     slowMaxMs: integerVar(env, "SLOW_MAX_MS", 30_000, 0, 600_000),
   };

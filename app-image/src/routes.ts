@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebConfig } from "./config";
-import { log } from "./log";
+import { errorFields, log } from "./log";
 
 /** Shared between the request handler and the shutdown sequence. */
 export interface ServiceState {
@@ -9,7 +9,8 @@ export interface ServiceState {
   draining: boolean;
 }
 
-const MAX_ECHO_BYTES = 8 * 1024 * 1024;
+/** Larger bodies get a 413: a declared one before routing, a streamed one (/echo) as it arrives. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_ITEMS = 1000;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
@@ -100,9 +101,9 @@ function routes(
         let bytes = 0;
         req.on("data", (chunk: Buffer) => {
           bytes += chunk.length;
-          if (bytes > MAX_ECHO_BYTES) {
+          if (bytes > MAX_BODY_BYTES) {
             res.setHeader("connection", "close");
-            sendJson(res, 413, { error: "payload_too_large", limitBytes: MAX_ECHO_BYTES });
+            sendJson(res, 413, { error: "payload_too_large", limitBytes: MAX_BODY_BYTES });
             req.destroy();
             return;
           }
@@ -116,26 +117,50 @@ function routes(
   };
 }
 
+/**
+ * The path and query of an origin-form request target (`/path?query`); null for any other form
+ * (absolute `http://host/`, asterisk `*`), a fragment, or a target that does not parse. The target
+ * is appended to a fixed origin, not resolved against it: resolving `//a:b` reads a host and throws.
+ */
+export function parseTarget(target: string | undefined): URL | null {
+  if (!target?.startsWith("/") || target.includes("#")) return null;
+  try {
+    return new URL(`http://app.invalid${target}`);
+  } catch {
+    return null;
+  }
+}
+
+const HOST = /^[A-Za-z0-9._~%!$&'()*+,;=:[\]-]*$/;
+
+/** RFC 9112 section 3.2: more than one Host header, or an invalid one, is a 400. */
+function hasOneValidHost(req: IncomingMessage): boolean {
+  const hosts = req.rawHeaders.filter(
+    (_, i) => i % 2 === 1 && req.rawHeaders[i - 1]?.toLowerCase() === "host",
+  );
+  return hosts.length <= 1 && HOST.test(hosts[0] ?? "");
+}
+
 /** The web process's request handler: routing, JSON responses and one log line per request. */
 export function createRequestHandler(config: WebConfig, state: ServiceState) {
   const sendJson = jsonSender(state);
   const table = routes(config, state, sendJson);
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? "/", "http://app.invalid");
-    res.on("close", () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      log("info", "request", {
-        method: req.method,
-        path: url.pathname,
-        status: res.statusCode,
-        duration_ms: Math.round(durationMs * 1000) / 1000,
-        completed: res.writableFinished,
-        request_id: req.headers["x-request-id"],
-        client_ip: req.headers["x-real-ip"] ?? req.socket.remoteAddress,
-      });
-    });
 
+  const dispatch = (req: IncomingMessage, res: ServerResponse, url: URL | null): void => {
+    if (!url || !hasOneValidHost(req)) {
+      sendJson(res, 400, {
+        error: "bad_request",
+        message: url
+          ? "a request needs at most one Host header, with a valid host"
+          : "the request target must be a path, like /items?count=3",
+      });
+      return;
+    }
+    if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) {
+      res.setHeader("connection", "close");
+      sendJson(res, 413, { error: "payload_too_large", limitBytes: MAX_BODY_BYTES });
+      return;
+    }
     const methods = table[url.pathname];
     if (!methods) {
       sendJson(res, 404, { error: "not_found", path: url.pathname });
@@ -149,5 +174,31 @@ export function createRequestHandler(config: WebConfig, state: ServiceState) {
       return;
     }
     handler(req, res, url);
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const url = parseTarget(req.url);
+    res.on("close", () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      log("info", "request", {
+        method: req.method,
+        path: url?.pathname ?? req.url,
+        status: res.statusCode,
+        duration_ms: Math.round(durationMs * 1000) / 1000,
+        completed: res.writableFinished,
+        request_id: req.headers["x-request-id"],
+        client_ip: req.headers["x-real-ip"] ?? req.socket.remoteAddress,
+      });
+    });
+    // An exception here would otherwise escape into Node's HTTP parser and end the process.
+    try {
+      dispatch(req, res, url);
+    } catch (error) {
+      const stack = error instanceof Error ? error.stack : undefined;
+      log("error", "request handler failed", { ...errorFields(error), stack, path: url?.pathname });
+      if (!res.headersSent) sendJson(res, 500, { error: "internal_error" });
+      else if (!res.writableEnded) res.destroy();
+    }
   };
 }

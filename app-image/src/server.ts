@@ -6,17 +6,26 @@
  * finish and exits 0; whatever is still open at SHUTDOWN_TIMEOUT_MS is cut and the exit code is 1.
  */
 import { createServer } from "node:http";
+import { answerMalformedRequests } from "./client-errors";
 import { loadConfigOrExit, readWebConfig } from "./config";
 import { errorFields, log } from "./log";
 import { createRequestHandler, ServiceState } from "./routes";
 
 const config = loadConfigOrExit(readWebConfig);
 const state: ServiceState = { draining: false };
-const server = createServer(createRequestHandler(config, state));
+const server = createServer(
+  {
+    headersTimeout: config.headersTimeoutMs,
+    // How often Node looks for requests past headersTimeout; its default, 30 s, would let a
+    // slow-header client hold its connection that much longer.
+    connectionsCheckingInterval: 1000,
+  },
+  createRequestHandler(config, state),
+);
 // Longer than nginx's upstream keepalive_timeout, so the proxy, not the app, closes idle
 // connections and never sends a request on a connection the app is closing.
 server.keepAliveTimeout = config.keepAliveTimeoutMs;
-server.headersTimeout = config.keepAliveTimeoutMs + 1000;
+answerMalformedRequests(server);
 
 server.on("error", (error) => {
   log("error", "server error", { ...errorFields(error), port: config.port });
@@ -29,6 +38,7 @@ server.listen(config.port, () => {
     release: config.release,
     digest: config.digest,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
   });
 });

@@ -24,6 +24,7 @@ describe("app config: the web process", function () {
       healthPath: "/healthz",
       shutdownTimeoutMs: 8000,
       keepAliveTimeoutMs: 65_000,
+      headersTimeoutMs: 15_000,
       drainDelayMs: 1000,
       slowMaxMs: 30_000,
     });
@@ -35,6 +36,7 @@ describe("app config: the web process", function () {
       PORT: "8081",
       SHUTDOWN_TIMEOUT_MS: "20000",
       KEEP_ALIVE_TIMEOUT_MS: "90000",
+      HEADERS_TIMEOUT_MS: "5000",
       SHUTDOWN_DRAIN_DELAY_MS: "0",
       SLOW_MAX_MS: "5000",
       HEALTH_PATH: "/up",
@@ -43,6 +45,7 @@ describe("app config: the web process", function () {
     assert.equal(config.healthPath, "/up");
     assert.equal(config.shutdownTimeoutMs, 20_000);
     assert.equal(config.keepAliveTimeoutMs, 90_000);
+    assert.equal(config.headersTimeoutMs, 5000);
     assert.equal(config.drainDelayMs, 0);
     assert.equal(config.slowMaxMs, 5000);
   });

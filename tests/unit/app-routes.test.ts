@@ -11,6 +11,7 @@ const config: WebConfig = {
   healthPath: "/healthz",
   shutdownTimeoutMs: 8000,
   keepAliveTimeoutMs: 65_000,
+  headersTimeoutMs: 15_000,
   drainDelayMs: 0,
   slowMaxMs: 500,
 };
