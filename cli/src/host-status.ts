@@ -1,5 +1,6 @@
 import { renderStatusCommand } from "../../infra/src/agent/invocation";
 import { HostStatusRow, parseAgentStatus } from "./format";
+import { lastLine } from "./run";
 import { HostOutput, SSH_CONNECT_FAILED, sshArgv } from "./ssh";
 import { Target } from "./targets";
 
@@ -15,7 +16,7 @@ export function readStatuses(t: Target, capture: Capture): Promise<HostStatusRow
           host: host.name,
           error: /berth-agent: (command )?not found/.test(r.stderr)
             ? `no berth-agent on this host yet: nothing was deployed here (berth deploy -s ${t.stack})`
-            : r.stderr.trim().split("\n").pop() || `exit code ${r.code}`,
+            : lastLine(r.stderr) || `exit code ${r.code}`,
           unreachable: r.code === SSH_CONNECT_FAILED,
         };
       try {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_LOGIN_USER, ReleaseSpec } from "../../infra/src/agent/contract";
-import { connectFleet } from "../../fleet/src/fleet";
+import { Fleet, connectFleet } from "../../fleet/src/fleet";
 import { FleetSettings, fleetSettings, rememberedSettings } from "../../fleet/src/settings";
 import { CliError } from "./pulumi";
 import { LOCAL_STACK, Target } from "./targets";
@@ -50,19 +50,25 @@ export function localSettings(prefix?: string): FleetSettings {
   return prefix ? fleetSettings({ prefix }) : rememberedSettings({});
 }
 
+/** The running local fleet, or a CliError saying how to start it. */
+export function connectLocalFleet(settings: FleetSettings): Fleet {
+  try {
+    return connectFleet(settings);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
 /**
  * The local fleet (`npm start`) as a target: its hosts (the fleet's own discovery), the fleet's
  * key, and a known_hosts file built from each host's key (read through docker, a channel the
  * operator already trusts), so host keys are checked strictly, as with pinned AWS hosts.
  */
-export function localTarget(options: { prefix?: string; settings?: FleetSettings } = {}): Target {
-  const settings = options.settings ?? localSettings(options.prefix);
-  let fleet;
-  try {
-    fleet = connectFleet(settings);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
+export function localTarget(
+  options: { prefix?: string; settings?: FleetSettings; fleet?: Fleet } = {},
+): Target {
+  const settings = options.settings ?? options.fleet?.settings ?? localSettings(options.prefix);
+  const fleet = options.fleet ?? connectLocalFleet(settings);
   mkdirSync(settings.stateDir, { recursive: true });
   const knownHostsFile = join(settings.stateDir, "cli_known_hosts");
   writeFileSync(

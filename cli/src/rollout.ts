@@ -6,7 +6,8 @@
  */
 import { AgentSummary, agentExitName, parseAgentSummary } from "../../infra/src/agent/contract";
 import { HostPlan, RolloutPlan, planRollback } from "../../infra/src/rollout/plan";
-import { Endpoint, HostRunner, SSH_CONNECT_FAILED } from "./ssh";
+import { lastLine } from "./run";
+import { Endpoint, HostOutput, HostRunner, SSH_CONNECT_FAILED } from "./ssh";
 
 /** One host's part of a rollout: its deploy, or the install when that already failed. */
 export interface HostRun {
@@ -40,13 +41,14 @@ export interface ExecuteOptions {
   afterBatch?: (done: string[]) => Promise<void>;
 }
 
-function failure(host: string, step: string, code: number, stdout: string, stderr: string) {
-  if (code === SSH_CONNECT_FAILED)
-    return `${host}: unreachable over SSH: ${stderr.trim().split("\n").pop() ?? ""}`;
-  const reason = parseAgentSummary(stdout)?.reason || stderr.trim().split("\n").pop() || "";
-  return step === "install"
-    ? `${host}: installing the agent failed (exit ${code}): ${reason}`
-    : `${host}: agent failed (${agentExitName(code)}): ${reason}`;
+/** The message of a failed run: SSH could not connect, or what `describe` makes of the agent's reason. */
+function failure(
+  host: string,
+  r: HostOutput,
+  describe: (reason: string, code: number) => string,
+): string {
+  if (r.code === SSH_CONNECT_FAILED) return `${host}: unreachable over SSH: ${lastLine(r.stderr)}`;
+  return `${host}: ${describe(parseAgentSummary(r.stdout)?.reason || lastLine(r.stderr), r.code)}`;
 }
 
 async function runHost(
@@ -70,7 +72,14 @@ async function runHost(
         summary: step === "deploy" ? parseAgentSummary(r.stdout) : null,
         stdout: r.stdout,
         stderr: r.stderr,
-        error: r.code === 0 ? null : failure(plan.host, step, r.code, r.stdout, r.stderr),
+        error:
+          r.code === 0
+            ? null
+            : failure(plan.host, r, (reason, code) =>
+                step === "install"
+                  ? `installing the agent failed (exit ${code}): ${reason}`
+                  : `agent failed (${agentExitName(code)}): ${reason}`,
+              ),
         ms: Date.now() - started,
       };
   }
@@ -141,11 +150,7 @@ export async function rollbackHosts(
     const r = await run(host, command, "", onLine);
     const summary = parseAgentSummary(r.stdout);
     const error =
-      r.code === 0
-        ? null
-        : r.code === SSH_CONNECT_FAILED
-          ? `${host.name}: unreachable over SSH: ${r.stderr.trim().split("\n").pop() ?? ""}`
-          : `${host.name}: ${summary?.reason || r.stderr.trim().split("\n").pop() || `exit code ${r.code}`}`;
+      r.code === 0 ? null : failure(host.name, r, (reason, code) => reason || `exit code ${code}`);
     results.push({
       host: host.name,
       step: "deploy",

@@ -6,6 +6,11 @@ import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
  * hand over the terminal (ssh, exec).
  */
 
+/** The last line of a command's output (an agent's summary, ssh's error). */
+export function lastLine(text: string): string {
+  return text.trim().split("\n").pop() ?? "";
+}
+
 export interface Captured {
   code: number;
   stdout: string;

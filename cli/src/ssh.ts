@@ -1,5 +1,6 @@
 import { shellQuote } from "../../infra/src/agent/invocation";
 import { waitFor } from "../../fleet/src/wait";
+import { lastLine } from "./run";
 
 /** One SSH endpoint. */
 export interface Endpoint {
@@ -122,8 +123,7 @@ export async function waitForSsh(
     `${host.name} (${host.address}:${host.port}) to accept SSH`,
     async () => {
       const result = await run(host, "true", "");
-      if (result.code !== 0)
-        throw new Error(result.stderr.trim().split("\n").pop() || `exit code ${result.code}`);
+      if (result.code !== 0) throw new Error(lastLine(result.stderr) || `exit code ${result.code}`);
       return true;
     },
     { timeoutMs, intervalMs },

@@ -34,7 +34,4 @@ export function commandContext(
   };
 }
 
-/** The last line of a command's output (an agent's summary, ssh's error). */
-export function lastLine(text: string): string {
-  return text.trim().split("\n").pop() ?? "";
-}
+export { lastLine } from "../run";

@@ -3,9 +3,8 @@ import { Command, Option } from "commander";
 import { RegistryLogin, digest12 } from "../../../infra/src/agent/contract";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
-import { connectFleet } from "../../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../../fleet/src/images";
-import { localReleaseSpec, localSettings } from "../local";
+import { connectLocalFleet, localReleaseSpec, localSettings, localTarget } from "../local";
 import { CliError } from "../pulumi";
 import { executePlan } from "../rollout";
 import { sshRunner, waitForSsh } from "../ssh";
@@ -19,7 +18,7 @@ import { CommandContext } from "./context";
  */
 export function registerDeploy(
   program: Command,
-  { deps, result, target, stackOption }: CommandContext,
+  { deps, result, stackOption }: CommandContext,
 ): void {
   program
     .command("deploy")
@@ -54,9 +53,10 @@ export function registerDeploy(
         ]);
         return;
       }
-      const t = target(LOCAL_STACK);
+      // One look at the fleet serves both the hosts and the registry.
       const settings = localSettings(program.opts<{ fleetPrefix?: string }>().fleetPrefix);
-      const fleet = connectFleet(settings);
+      const fleet = connectLocalFleet(settings);
+      const t = localTarget({ fleet });
       const local = await buildProjectImages();
       const images = {
         app: await pushImage(fleet, local.app, "berth/app"),
