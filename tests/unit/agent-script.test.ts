@@ -1,10 +1,19 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { renderDeployCommand } from "../../infra/src/agent/invocation";
+import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
 
 const AGENT = path.resolve(__dirname, "../../infra/host/berth-agent");
 const REAL_ID = spawnSync("sh", ["-c", "command -v id"], { encoding: "utf8" }).stdout.trim();
@@ -21,6 +30,10 @@ interface AgentRun {
   dockerCalls: string[];
   /** Whether the agent created its state directory for the app/stack. */
   stateCreated: boolean;
+  /** The lines of every receipts.jsonl the run wrote. */
+  receipts: string[];
+  /** Every stdout line that is a JSON document (a run prints exactly one summary). */
+  jsonLines: string[];
 }
 
 /**
@@ -29,7 +42,10 @@ interface AgentRun {
  * `id -u` prints `uid` (other `id` calls go to the real one) and a `docker` that only records its
  * calls and answers like an engine with no containers. The state directory is inside the sandbox.
  */
-function agent(args: string[], options: { input?: string; uid?: number } = {}): AgentRun {
+function agent(
+  args: string[],
+  options: { input?: string; uid?: number; docker?: string } = {},
+): AgentRun {
   const sandbox = mkdtempSync(path.join(tmpdir(), "berth-agent-unit-"));
   try {
     const bin = path.join(sandbox, "bin");
@@ -41,9 +57,11 @@ function agent(args: string[], options: { input?: string; uid?: number } = {}): 
       `#!/bin/sh\nif [ "$*" = -u ]; then echo ${options.uid ?? NORMAL_USER}; exit 0; fi\nexec ${REAL_ID} "$@"\n`,
       { mode: 0o755 },
     );
-    writeFileSync(path.join(bin, "docker"), `#!/bin/sh\nprintf '%s\\n' "$*" >>${calls}\n`, {
-      mode: 0o755,
-    });
+    writeFileSync(
+      path.join(bin, "docker"),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >>${calls}\n${options.docker ?? ""}\n`,
+      { mode: 0o755 },
+    );
     const r = spawnSync("bash", [AGENT, ...args], {
       input: options.input ?? "",
       encoding: "utf8",
@@ -60,6 +78,13 @@ function agent(args: string[], options: { input?: string; uid?: number } = {}): 
       summary: JSON.parse(last) as AgentRun["summary"],
       dockerCalls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [],
       stateCreated: existsSync(stateRoot),
+      receipts: existsSync(stateRoot)
+        ? readdirSync(stateRoot).flatMap((dir) => {
+            const file = path.join(stateRoot, dir, "receipts.jsonl");
+            return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
+          })
+        : [],
+      jsonLines: r.stdout.split("\n").filter((line) => line.startsWith("{")),
     };
   } finally {
     rmSync(sandbox, { recursive: true, force: true });
@@ -121,6 +146,7 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
       env: {},
       timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
       keepReleases: 3,
+      guard: RELEASE_GUARD_DEFAULTS,
     });
     // drop `sudo -n /usr/local/bin/berth-agent`; add the per-host flag the rollout may add
     const argv = [...command.split(" ").slice(3), "--skip-release-command"];
@@ -171,6 +197,103 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
         `docker ps was not run: ${r.dockerCalls.join(" | ")}`,
       );
     });
+  });
+  describe("a deploy as root against a docker that answers nothing (the agent's own guards)", () => {
+    const DEPLOY_ARGV = [
+      "deploy",
+      "--app",
+      "web",
+      "--stack",
+      "prod",
+      "--image",
+      DIGEST_IMAGE,
+      "--config-hash",
+      "ab".repeat(32),
+    ];
+    const fullSpec = (overrides: Record<string, unknown> = {}) => ({
+      app: "web",
+      stack: "prod",
+      image: DIGEST_IMAGE,
+      proxyImage: `r.example/nginx@sha256:${"d".repeat(64)}`,
+      web: { command: null, port: 3000, healthPath: "/healthz" },
+      worker: null,
+      releaseCommand: null,
+      env: {},
+      timeouts: { healthSeconds: 5, drainSeconds: 0, stopSeconds: 1 },
+      keepReleases: 3,
+      guard: RELEASE_GUARD_DEFAULTS,
+      ...overrides,
+    });
+    const input = (spec: Record<string, unknown>) =>
+      `${JSON.stringify({ spec, registry: { server: "r.example", method: "helper" } })}\n`;
+
+    it("a failure inside a command substitution fails the deploy once: one summary, one receipt", () => {
+      // `docker inspect` fails: the health wait's $(container_field ...) fails in its subshell,
+      // where `set -E` also runs the ERR trap.
+      const r = agent(DEPLOY_ARGV, {
+        uid: 0,
+        input: input(fullSpec()),
+        docker: 'case "$1" in inspect) exit 1 ;; esac',
+      });
+      assert.equal(r.code, AGENT_EXIT.failed, r.stderr);
+      assert.equal(r.jsonLines.length, 1, `summaries printed: ${r.jsonLines.join(" | ")}`);
+      assert.equal(r.receipts.length, 1, `receipts written: ${r.receipts.join(" | ")}`);
+      assert.match(r.summary.reason, /unexpected error/);
+    });
+
+    const badValues: [string, Record<string, unknown>, RegExp][] = [
+      [
+        "a port that is not a number",
+        { web: { command: null, port: "3000; reboot", healthPath: "/healthz" } },
+        /spec web\.port must be a whole number from 1024 to 65535 \(got '"3000; reboot"'\)/,
+      ],
+      [
+        "a health timeout with an arithmetic expression",
+        { timeouts: { healthSeconds: "a[$(id)]", drainSeconds: 0, stopSeconds: 1 } },
+        /spec timeouts\.healthSeconds must be a whole number from 5 to 600/,
+      ],
+      [
+        "a drain time with a leading zero (octal in bash arithmetic)",
+        { timeouts: { healthSeconds: 5, drainSeconds: "08", stopSeconds: 1 } },
+        /spec timeouts\.drainSeconds must be a whole number/,
+      ],
+      [
+        "a health path with a line break (an HTTP request line and nginx config)",
+        { web: { command: null, port: 3000, healthPath: "/h\r\nX: y" } },
+        /spec web\.healthPath must be a path/,
+      ],
+      [
+        "a bake longer than the agent allows",
+        { guard: { ...RELEASE_GUARD_DEFAULTS, bakeSeconds: 601 } },
+        /spec guard\.bakeSeconds must be a whole number from 0 to 600/,
+      ],
+      [
+        "an error rate above 1",
+        { guard: { ...RELEASE_GUARD_DEFAULTS, maxErrorRate: 5 } },
+        /spec guard\.maxErrorRate/,
+      ],
+      [
+        "a smoke status that is not a status",
+        { guard: { ...RELEASE_GUARD_DEFAULTS, smokeStatuses: ["ok"] } },
+        /spec guard\.smokeStatuses must be a list of statuses/,
+      ],
+      [
+        "a list where a number belongs",
+        { keepReleases: [3] },
+        /spec keepReleases must be a whole number from 1 to 20 \(got '\[3\]'\)/,
+      ],
+    ];
+    for (const [what, overrides, message] of badValues) {
+      it(`refuses ${what} before docker runs anything`, () => {
+        const r = agent(DEPLOY_ARGV, { uid: 0, input: input(fullSpec(overrides)) });
+        assert.equal(r.code, AGENT_EXIT.usage, r.stderr);
+        assert.match(r.summary.reason, message);
+        assert.ok(
+          !r.dockerCalls.some((call) => /^(run|pull|login) /.test(call)),
+          `docker ran: ${r.dockerCalls.join(" | ")}`,
+        );
+      });
+    }
   });
   // Shellcheck covers the agent with every other shell script: tests/unit/shell-scripts.test.ts.
 });

@@ -10,10 +10,12 @@ import { createHash } from "node:crypto";
 import * as net from "node:net";
 import {
   AgentStatus,
+  BackgroundOutcome,
   RegistryLogin,
   ReleaseSpec,
   stateDir,
 } from "../../../infra/src/agent/contract";
+import { RELEASE_GUARD_DEFAULTS } from "../../../infra/src/agent/specSchema";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
 import { readStatuses } from "../../../cli/src/host-status";
@@ -32,6 +34,7 @@ import { docker } from "../../../fleet/src/exec";
 import { Fleet, REGISTRY_USER, fleetDown, fleetUp } from "../../../fleet/src/fleet";
 import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import { REPO_ROOT, fleetSettings } from "../../../fleet/src/settings";
+import { waitFor } from "../../../fleet/src/wait";
 
 /**
  * The suite's own fleet, named after this checkout so that two checkouts on one machine (a
@@ -148,6 +151,8 @@ export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): Re
         BERTH_TEST_SECRET: SECRET,
       },
       timeouts: { healthSeconds: 20, drainSeconds: 2, stopSeconds: 10 },
+      // Smoke checks on, bake off: only the deploy-guard tests pay for a bake.
+      guard: { ...RELEASE_GUARD_DEFAULTS, bakeSeconds: 0 },
       ...overrides,
     },
     settings.healthPath,
@@ -165,6 +170,8 @@ export async function deploy(
     registry?: RegistryLogin;
     only?: Endpoint[];
     batchSize?: number;
+    /** Wait for the hosts' background work (drain, old workers, prune) too; default true. */
+    settle?: boolean;
   } = {},
 ): Promise<RolloutResult> {
   const targets = options.only ?? hosts();
@@ -177,13 +184,40 @@ export async function deploy(
   });
   const result = await executePlan(plan, targets, runner(), options);
   result.results.forEach(record);
+  if (options.settle ?? true) await settled();
   return result;
 }
 
-/** `berth rollback` on every host, one after another. */
-export async function rollback(): Promise<RolloutResult> {
-  const result = await rollbackHosts(hosts(), APP, STACK, runner());
+/** A host's background.json (the latest deploy's background work), or null. */
+export async function backgroundOf(index: number): Promise<BackgroundOutcome | null> {
+  const r = await onHost(index, `sudo -n cat ${STATE}/background.json 2>/dev/null || echo null`);
+  return JSON.parse(r.stdout.trim() || "null") as BackgroundOutcome | null;
+}
+
+/** Waits until no host runs a deploy's background work (drain, old workers, prune). */
+export async function settled(timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    "every host's background work to finish",
+    async () => {
+      for (let i = 0; i < hosts().length; i++) {
+        if ((await backgroundOf(i))?.state === "running")
+          throw new Error(`host-${i + 1} still runs its background work`);
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+/** `berth rollback` on every host (at once, unless `oneAtATime`). */
+export async function rollback(
+  options: { oneAtATime?: boolean; settle?: boolean } = {},
+): Promise<RolloutResult> {
+  const result = await rollbackHosts(hosts(), APP, STACK, runner(), {
+    oneAtATime: options.oneAtATime,
+  });
   result.results.forEach(record);
+  if (options.settle ?? true) await settled();
   return result;
 }
 
