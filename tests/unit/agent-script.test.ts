@@ -44,7 +44,7 @@ interface AgentRun {
  */
 function agent(
   args: string[],
-  options: { input?: string; uid?: number; docker?: string } = {},
+  options: { input?: string; uid?: number; docker?: string; env?: Record<string, string> } = {},
 ): AgentRun {
   const sandbox = mkdtempSync(path.join(tmpdir(), "berth-agent-unit-"));
   try {
@@ -69,6 +69,7 @@ function agent(
         ...process.env,
         PATH: `${bin}:${process.env.PATH ?? ""}`,
         BERTH_STATE_DIR: stateRoot,
+        ...options.env,
       },
     });
     const last = r.stdout.trim().split("\n").pop() ?? "";
@@ -239,6 +240,42 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
       assert.equal(r.jsonLines.length, 1, `summaries printed: ${r.jsonLines.join(" | ")}`);
       assert.equal(r.receipts.length, 1, `receipts written: ${r.receipts.join(" | ")}`);
       assert.match(r.summary.reason, /unexpected error/);
+    });
+
+    it("logs in and pulls with a docker config of its own, removed afterwards, keeping the host's helpers", () => {
+      const sandbox = mkdtempSync(path.join(tmpdir(), "berth-agent-host-docker-"));
+      try {
+        const hostConfig = JSON.stringify({
+          credHelpers: { "r.example": "ecr-login" },
+          auths: { "other.example": { auth: "c2VjcmV0" } },
+        });
+        writeFileSync(path.join(sandbox, "config.json"), hostConfig);
+        const seen = path.join(sandbox, "seen");
+        const r = agent(DEPLOY_ARGV, {
+          uid: 0,
+          env: { DOCKER_CONFIG: sandbox },
+          input: `${JSON.stringify({
+            spec: fullSpec(),
+            registry: { server: "r.example", method: "password", username: "u", password: "p4ss" },
+          })}\n`,
+          // Each call notes the config it used; the pull fails after a successful login.
+          docker: `printf '%s %s %s\\n' "$1" "$DOCKER_CONFIG" "$(cat "$DOCKER_CONFIG/config.json" | tr -d ' \\n')" >>${seen}
+case "$1" in login) cat >/dev/null ;; pull) echo "manifest unknown" >&2; exit 1 ;; esac`,
+        });
+        assert.equal(r.code, AGENT_EXIT.registry, r.stderr);
+        const calls = readFileSync(seen, "utf8").trim().split("\n");
+        const login = calls.find((c) => c.startsWith("login "));
+        const pull = calls.find((c) => c.startsWith("pull "));
+        assert.ok(login && pull, calls.join(" | "));
+        const [, loginConfig, loginContent] = login.split(" ");
+        assert.match(loginConfig!, /^\/tmp\/berth-docker-config\./, "login used the host's config");
+        assert.equal(pull.split(" ")[1], loginConfig, "pull and login used different configs");
+        assert.equal(loginContent, '{"credHelpers":{"r.example":"ecr-login"}}');
+        assert.equal(existsSync(loginConfig!), false, "the deploy's docker config outlived it");
+        assert.equal(readFileSync(path.join(sandbox, "config.json"), "utf8"), hostConfig);
+      } finally {
+        rmSync(sandbox, { recursive: true, force: true });
+      }
     });
 
     const badValues: [string, Record<string, unknown>, RegExp][] = [

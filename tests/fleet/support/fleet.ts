@@ -69,6 +69,7 @@ interface Context {
   fleet: Fleet;
   target: Target;
   baseApp: string;
+  baseProxy: string;
   proxy: string;
 }
 let context: Context | null = null;
@@ -83,7 +84,13 @@ before(async function () {
   const local = await buildProjectImages();
   const fleet = await fleetUp(settings);
   const proxy = await pushImage(fleet, local.proxy, "berth/nginx");
-  context = { fleet, target: localTarget({ settings }), baseApp: local.app, proxy };
+  context = {
+    fleet,
+    target: localTarget({ settings }),
+    baseApp: local.app,
+    baseProxy: local.proxy,
+    proxy,
+  };
   await Promise.all(hosts().map((host) => waitForSsh(host, runner())));
   console.log(
     `      fleet up with ${settings.hostCount} hosts in ${((Date.now() - started) / 1000).toFixed(1)}s`,
@@ -141,6 +148,19 @@ export async function newRelease(
   return ref;
 }
 
+/** A new proxy image (new digest) from a one-layer variant of the built nginx image, pushed. */
+export async function newProxyRelease(
+  name: string,
+  extraDockerfileLines: string[] = [],
+): Promise<string> {
+  variantCounter += 1;
+  const tag = `${settings.prefix}-nginx:${name}-${variantCounter}`;
+  await deriveImage(ctx().baseProxy, tag, `${name}-${Date.now()}`, extraDockerfileLines);
+  const ref = await pushImage(ctx().fleet, tag, "berth/nginx");
+  await docker(["rmi", tag], { allowFail: true });
+  return ref;
+}
+
 export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
   return localReleaseSpec(
     { app: image, proxy: ctx().proxy },
@@ -184,7 +204,9 @@ export async function deploy(
   });
   const result = await executePlan(plan, targets, runner(), options);
   result.results.forEach(record);
-  if (options.settle ?? true) await settled();
+  // Settle the hosts whose agent ran (an unreachable host has no background work to wait for).
+  const ran = result.results.filter((r) => r.summary !== null).map((r) => r.host);
+  if (options.settle ?? true) await settled(ran);
   return result;
 }
 
@@ -194,14 +216,17 @@ export async function backgroundOf(index: number): Promise<BackgroundOutcome | n
   return JSON.parse(r.stdout.trim() || "null") as BackgroundOutcome | null;
 }
 
-/** Waits until no host runs a deploy's background work (drain, old workers, prune). */
-export async function settled(timeoutMs = 90_000): Promise<void> {
+/** Waits until none of the named hosts (default: all) runs a deploy's background work. */
+export async function settled(
+  names: string[] = hosts().map((h) => h.name),
+  timeoutMs = 90_000,
+): Promise<void> {
   await waitFor(
-    "every host's background work to finish",
+    `the background work of ${names.join(", ") || "no host"} to finish`,
     async () => {
-      for (let i = 0; i < hosts().length; i++) {
-        if ((await backgroundOf(i))?.state === "running")
-          throw new Error(`host-${i + 1} still runs its background work`);
+      for (const [i, host] of hosts().entries()) {
+        if (names.includes(host.name) && (await backgroundOf(i))?.state === "running")
+          throw new Error(`${host.name} still runs its background work`);
       }
       return true;
     },
