@@ -166,7 +166,9 @@ describe("fleet: a bad release changes nothing", () => {
     const proxyBefore = await idOf();
     // nginx starts, but its config no longer includes the app upstream: every request is a 404.
     const brokenProxy = await newProxyRelease("proxy-broken", [
+      "USER root",
       "RUN sed -i 's|proxy_pass http://app;|return 404;|' /etc/nginx/nginx.conf",
+      "USER nginx",
     ]);
     const image = await newRelease("with-broken-proxy");
     const spec = { ...specFor(image), proxyImage: brokenProxy };

@@ -7,6 +7,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,9 @@ interface AgentRun {
   receipts: string[];
   /** Every stdout line that is a JSON document (a run prints exactly one summary). */
   jsonLines: string[];
+  /** The agent's unredacted output files (<state>/<app>-<stack>/logs/*.log), with their modes. */
+  fullLogs: { file: string; mode: number; text: string }[];
+  stdout: string;
 }
 
 /**
@@ -86,6 +90,19 @@ function agent(
           })
         : [],
       jsonLines: r.stdout.split("\n").filter((line) => line.startsWith("{")),
+      fullLogs: existsSync(stateRoot)
+        ? readdirSync(stateRoot).flatMap((dir) => {
+            const logs = path.join(stateRoot, dir, "logs");
+            return existsSync(logs)
+              ? readdirSync(logs).map((name) => ({
+                  file: path.join(logs, name),
+                  mode: statSync(path.join(logs, name)).mode & 0o777,
+                  text: readFileSync(path.join(logs, name), "utf8"),
+                }))
+              : [];
+          })
+        : [],
+      stdout: r.stdout,
     };
   } finally {
     rmSync(sandbox, { recursive: true, force: true });
@@ -275,6 +292,50 @@ case "$1" in login) cat >/dev/null ;; pull) echo "manifest unknown" >&2; exit 1 
         assert.equal(readFileSync(path.join(sandbox, "config.json"), "utf8"), hostConfig);
       } finally {
         rmSync(sandbox, { recursive: true, force: true });
+      }
+    });
+
+    it("redacts every env value from what it prints (plain, JSON-escaped, percent-encoded, cut short) and keeps the full output root-only", () => {
+      const secret = `p4ss/"w0rd" & k=v (it's) ünï-${Date.now()}`;
+      const forms = {
+        plain: secret,
+        json: JSON.stringify(secret).slice(1, -1),
+        encodeURIComponent: encodeURIComponent(secret),
+        cutShort: secret.slice(0, 10),
+      };
+      const formsFile = path.join(mkdtempSync(path.join(tmpdir(), "berth-forms-")), "forms");
+      writeFileSync(
+        formsFile,
+        Object.entries(forms)
+          .map(([form, text]) => `migration failed, ${form}: ${text}`)
+          .join("\n") + "\n",
+      );
+      try {
+        const r = agent(DEPLOY_ARGV, {
+          uid: 0,
+          input: input(
+            fullSpec({ releaseCommand: ["migrate"], env: { DB_PASSWORD: secret, MODE: "on" } }),
+          ),
+          // The release command (the one `docker run --rm`) prints the secret in every form.
+          docker: `case "$*" in run*--rm*) cat ${formsFile}; exit 1 ;; esac`,
+        });
+        assert.equal(r.code, AGENT_EXIT.releaseCommand, r.stderr);
+        const printed = r.stdout + r.stderr;
+        for (const [form, text] of Object.entries(forms))
+          assert.ok(!printed.includes(text), `the ${form} form was printed: ${text}`);
+        assert.match(printed, /migration failed, plain: \[redacted\]/);
+        assert.match(printed, /migration failed, encodeURIComponent: \[redacted\]/);
+        assert.equal(r.fullLogs.length, 1);
+        const [full] = r.fullLogs;
+        assert.equal(full!.mode, 0o600);
+        assert.ok(full!.text.includes(`migration failed, plain: ${secret}`), full!.text);
+        assert.ok(
+          r.summary.reason.includes(`full output, unredacted: `) &&
+            r.summary.reason.includes("root only"),
+          r.summary.reason,
+        );
+      } finally {
+        rmSync(path.dirname(formsFile), { recursive: true, force: true });
       }
     });
 
