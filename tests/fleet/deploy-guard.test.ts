@@ -143,6 +143,8 @@ describe("fleet: the deploy guard (smoke checks, bake, switch-back)", () => {
     const result = await deploy(spec, { only: host1, settle: false });
     assert.equal(result.ok, true, result.error ?? "");
     assert.equal(result.results[0]!.summary?.background?.state, "running");
+    // The deploy returned (its SSH session closed) while the drain still runs on the host.
+    assert.equal((await backgroundOf(0))?.state, "running", "the deploy waited for its drain");
     // The old web container disappears while the background work drains it.
     const remove = await onHost(
       0,

@@ -12,7 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { AGENT_EXIT } from "../../infra/src/agent/contract";
+import { AGENT_EXIT, ReleaseSpec } from "../../infra/src/agent/contract";
 import { renderDeployCommand } from "../../infra/src/agent/invocation";
 import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
 
@@ -109,6 +109,22 @@ function agent(
   }
 }
 
+/** A whole release spec the agent accepts (deploy --app web --stack prod --image DIGEST_IMAGE). */
+const fullSpec = (overrides: Record<string, unknown> = {}) => ({
+  app: "web",
+  stack: "prod",
+  image: DIGEST_IMAGE,
+  proxyImage: `r.example/nginx@sha256:${"d".repeat(64)}`,
+  web: { command: null, port: 3000, healthPath: "/healthz" },
+  worker: null,
+  releaseCommand: null,
+  env: {},
+  timeouts: { healthSeconds: 5, drainSeconds: 0, stopSeconds: 1 },
+  keepReleases: 3,
+  guard: RELEASE_GUARD_DEFAULTS,
+  ...overrides,
+});
+
 /** Stdin that passes the agent's checks for `deploy --app web --stack prod --image DIGEST_IMAGE`. */
 const VALID_DEPLOY_INPUT = `${JSON.stringify({
   spec: { app: "web", stack: "prod", image: DIGEST_IMAGE, env: {} },
@@ -153,19 +169,11 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
   });
 
   it("accepts exactly the flags renderDeployCommand produces", () => {
-    const command = renderDeployCommand({
-      app: "web",
-      stack: "prod",
-      image: DIGEST_IMAGE,
-      proxyImage: `r.example/nginx@sha256:${"d".repeat(64)}`,
-      web: { command: null, port: 3000, healthPath: "/healthz" },
-      worker: null,
-      releaseCommand: null,
-      env: {},
-      timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
-      keepReleases: 3,
-      guard: RELEASE_GUARD_DEFAULTS,
-    });
+    const command = renderDeployCommand(
+      fullSpec({
+        timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
+      }) as ReleaseSpec,
+    );
     // drop `sudo -n /usr/local/bin/berth-agent`; add the per-host flag the rollout may add
     const argv = [...command.split(" ").slice(3), "--skip-release-command"];
     // Stdin that is not the contract's JSON: the flags passed, so the agent fails on stdin instead
@@ -228,20 +236,6 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
       "--config-hash",
       "ab".repeat(32),
     ];
-    const fullSpec = (overrides: Record<string, unknown> = {}) => ({
-      app: "web",
-      stack: "prod",
-      image: DIGEST_IMAGE,
-      proxyImage: `r.example/nginx@sha256:${"d".repeat(64)}`,
-      web: { command: null, port: 3000, healthPath: "/healthz" },
-      worker: null,
-      releaseCommand: null,
-      env: {},
-      timeouts: { healthSeconds: 5, drainSeconds: 0, stopSeconds: 1 },
-      keepReleases: 3,
-      guard: RELEASE_GUARD_DEFAULTS,
-      ...overrides,
-    });
     const input = (spec: Record<string, unknown>) =>
       `${JSON.stringify({ spec, registry: { server: "r.example", method: "helper" } })}\n`;
 

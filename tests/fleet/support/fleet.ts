@@ -135,31 +135,28 @@ export function passwordLogin(password = ctx().fleet.registryPassword): Registry
 }
 
 let variantCounter = 0;
-/** A new app release (new digest) from a one-layer variant of the built app image, pushed. */
-export async function newRelease(
+/** A one-layer variant of a built image (so a new digest), pushed to the fleet's registry. */
+async function pushedVariant(
+  base: string,
+  image: "app" | "nginx",
   name: string,
-  extraDockerfileLines: string[] = [],
+  extraDockerfileLines: string[],
 ): Promise<string> {
   variantCounter += 1;
-  const tag = `${settings.prefix}-app:${name}-${variantCounter}`;
-  await deriveImage(ctx().baseApp, tag, `${name}-${Date.now()}`, extraDockerfileLines);
-  const ref = await pushImage(ctx().fleet, tag, "berth/app");
+  const tag = `${settings.prefix}-${image}:${name}-${variantCounter}`;
+  await deriveImage(base, tag, `${name}-${Date.now()}`, extraDockerfileLines);
+  const ref = await pushImage(ctx().fleet, tag, `berth/${image}`);
   await docker(["rmi", tag], { allowFail: true });
   return ref;
 }
 
-/** A new proxy image (new digest) from a one-layer variant of the built nginx image, pushed. */
-export async function newProxyRelease(
-  name: string,
-  extraDockerfileLines: string[] = [],
-): Promise<string> {
-  variantCounter += 1;
-  const tag = `${settings.prefix}-nginx:${name}-${variantCounter}`;
-  await deriveImage(ctx().baseProxy, tag, `${name}-${Date.now()}`, extraDockerfileLines);
-  const ref = await pushImage(ctx().fleet, tag, "berth/nginx");
-  await docker(["rmi", tag], { allowFail: true });
-  return ref;
-}
+/** A new app release (new digest) from a variant of the built app image. */
+export const newRelease = (name: string, extraDockerfileLines: string[] = []) =>
+  pushedVariant(ctx().baseApp, "app", name, extraDockerfileLines);
+
+/** A new proxy image (new digest) from a variant of the built nginx image. */
+export const newProxyRelease = (name: string, extraDockerfileLines: string[] = []) =>
+  pushedVariant(ctx().baseProxy, "nginx", name, extraDockerfileLines);
 
 export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
   return localReleaseSpec(
