@@ -8,7 +8,7 @@ import type { AgentPhase, PhaseSpan, TrafficFigures } from "./results";
 
 export const CHART_SIZE = { width: 1400, height: 820 };
 
-/** One colour per phase; the phases that matter to traffic (boot, switch, drain) stand out. */
+/** One colour per phase; the phases that matter to traffic (boot, switch, bake) stand out. */
 export const PHASE_COLORS: Record<AgentPhase | "overhead", string> = {
   overhead: "#e0e0e0",
   lock: "#d6d6d6",
@@ -16,10 +16,11 @@ export const PHASE_COLORS: Record<AgentPhase | "overhead", string> = {
   pull: "#9ec5fe",
   release: "#c5b3f0",
   boot: "#ffe08a",
-  switch: "#ff7043",
-  drain: "#f4b183",
+  smoke: "#d4e6a5",
   workers: "#b6e3b6",
-  prune: "#d9d9d9",
+  switch: "#ff7043",
+  bake: "#f4b183",
+  switchBack: "#c62828",
 };
 
 const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -1,8 +1,9 @@
 /**
  * Image figures on a throwaway copy of app-image/ (the work tree is never touched): a cold build
  * (--no-cache), then the same one-line code change bench/image-figures.sh makes, rebuilt with the
- * cache warm. Both images are the rollout's releases: v1 is deployed first, v2 is the code-only
- * change rolled out under load. Pushed bytes come from the registry's manifests.
+ * cache warm. The images are the rollouts' releases: v1 is deployed first, v2 is the code-only
+ * change rolled out under load with bake 0, v3 a second one-line change (on top of v2) rolled out
+ * with the default bake. Pushed bytes come from the registry's manifests.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -27,6 +28,7 @@ export const ONE_LINE_CHANGE = {
 export interface BuiltReleases {
   v1: string;
   v2: string;
+  v3: string;
   coldBuildMs: number;
   rebuildMs: number;
   sizeBytes: number;
@@ -62,7 +64,10 @@ async function timedBuild(context: string, tag: string, noCache: boolean): Promi
   return Date.now() - started;
 }
 
-/** Builds v1 (cold, unless `coldBuild` is false) and v2 (v1 plus the one-line change). */
+/**
+ * Builds v1 (cold, unless `coldBuild` is false), v2 (v1 plus the one-line change) and v3 (v2 with
+ * that line changed once more: the same kind of change for the second rollout).
+ */
 export async function buildReleases(
   tagPrefix: string,
   runId: string,
@@ -71,9 +76,10 @@ export async function buildReleases(
   const copy = copyAppImage();
   const v1 = `${tagPrefix}:v1`;
   const v2 = `${tagPrefix}:v2`;
-  onCleanup(`images ${v1}, ${v2} and ${copy}`, async () => {
+  const v3 = `${tagPrefix}:v3`;
+  onCleanup(`images ${v1}, ${v2}, ${v3} and ${copy}`, async () => {
     fs.rmSync(copy, { recursive: true, force: true });
-    await docker(["image", "rm", "--force", v1, v2], { allowFail: true });
+    await docker(["image", "rm", "--force", v1, v2, v3], { allowFail: true });
   });
   progress(`${coldBuild ? "cold build (--no-cache)" : "build"} of app-image as ${v1}`);
   const coldBuildMs = await timedBuild(copy, v1, coldBuild);
@@ -86,10 +92,20 @@ export async function buildReleases(
   progress(`rebuild after a one-line change in src/routes.ts as ${v2}`);
   const rebuildMs = await timedBuild(copy, v2, false);
   progress(`rebuild: ${(rebuildMs / 1000).toFixed(1)} s`);
+  fs.writeFileSync(
+    routes,
+    changeOneLine(
+      fs.readFileSync(routes, "utf8"),
+      ONE_LINE_CHANGE.to(runId),
+      ONE_LINE_CHANGE.to(`${runId}, v3`),
+    ),
+  );
+  progress(`a second one-line change as ${v3}`);
+  await timedBuild(copy, v3, false);
   const sizeBytes = Number(
     (await docker(["image", "inspect", "--format", "{{.Size}}", v1])).stdout.trim(),
   );
-  return { v1, v2, coldBuildMs, rebuildMs, sizeBytes };
+  return { v1, v2, v3, coldBuildMs, rebuildMs, sizeBytes };
 }
 
 interface Manifest {
@@ -131,12 +147,13 @@ export function pushedBytes(before: Manifest, after: Manifest, manifestBytes: nu
 
 export const compressedSize = (m: Manifest) => m.layers.reduce((s, l) => s + l.size, 0);
 
-/** Pushes v1 then v2; returns their references by digest and the figures of the second push. */
+/** Pushes v1, v2 and v3; returns their references by digest and the figures of v2's push. */
 export async function pushReleases(fleet: Fleet, releases: BuiltReleases, repo: string) {
   const v1 = await pushImage(fleet, releases.v1, repo);
   const started = Date.now();
   const v2 = await pushImage(fleet, releases.v2, repo);
   const pushMs = Date.now() - started;
+  const v3 = await pushImage(fleet, releases.v3, repo);
   const m1 = await manifest(fleet, v1);
   const m2 = await manifest(fleet, v2);
   const pushed = pushedBytes(m1.manifest, m2.manifest, m2.bytes);
@@ -151,6 +168,7 @@ export async function pushReleases(fleet: Fleet, releases: BuiltReleases, repo: 
   return {
     v1,
     v2,
+    v3,
     pushMs,
     compressedBytes: compressedSize(m1.manifest),
     rebuildPushedBytes: pushed.bytes,

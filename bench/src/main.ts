@@ -10,42 +10,24 @@ import { Command } from "commander";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type RegistryLogin, type ReleaseSpec, stateDir } from "../../infra/src/agent/contract";
-import { readAgentScript } from "../../infra/src/files";
-import { planRollout } from "../../infra/src/rollout/plan";
-import { localReleaseSpec, localTarget } from "../../cli/src/local";
-import {
-  ExecuteOptions,
-  HostRun as DeployerRun,
-  executePlan,
-  rollbackHosts,
-} from "../../cli/src/rollout";
-import { capture } from "../../cli/src/run";
-import { sshRunner, waitForSsh } from "../../cli/src/ssh";
-import { Fleet, fleetDown, fleetUp, REGISTRY_USER } from "../../fleet/src/fleet";
+import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
+import { fleetDown, fleetUp } from "../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../fleet/src/images";
-import { fleetNames, fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
+import { fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
+import { connectBench } from "./bench-fleet";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
-import { measureFloor } from "./floor";
-import { docker } from "../../fleet/src/exec";
-import { CpuShare, cpuShare, cpuSnapshot } from "./cpu";
+import { measureGuard } from "./guard";
 import { buildReleases, pushReleases } from "./image";
-import { LoadRun, startLoad } from "./load";
 import { commitFacts, machineFacts } from "./machine";
 import { renderMarkdown } from "./markdown";
 import { benchNginxVsDirect } from "./nginx-vs-direct";
-import { HostRun, hostFigures, phaseSpans, phasesOf, servingAfterMs } from "./phases";
 import { measureProgramEvaluation } from "./program-eval";
 import { progress, step, StepLog } from "./progress";
-import {
-  BenchResults,
-  FloorFigures,
-  LoadSettings,
-  RESULTS_SCHEMA_VERSION,
-  TrafficFigures,
-} from "./results";
-import { perSecond, ratio, summarizeTraffic } from "./stats";
+import { BenchResults, RESULTS_SCHEMA_VERSION } from "./results";
+import { measureRollback } from "./rollback";
+import { measureFloors, measureRollout } from "./rollout";
+import { hostUrls } from "./serving";
 import { chartSubtitle } from "./subtitle";
 import { checkTargets } from "./targets";
 
@@ -59,11 +41,17 @@ interface Options {
   slowClients: number;
   out: string;
   coldBuild: boolean;
-  /** Parts left out of this run (nginx, program), for a quicker look at the others. */
+  /** The second rollout's guard.bakeSeconds (the first one bakes 0 s). */
+  bakeSeconds: number;
+  /** The guard scenario's bake: long, so that the switch-back is seen to come early. */
+  guardBakeSeconds: number;
+  /** Parts left out of this run, for a quicker look at the others. */
   skip: string[];
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What --skip can leave out. */
+const SKIPPABLE = ["nginx", "program", "baked", "rollback", "guard"];
+
 /**
  * Runs one independent part of the benchmark; if it fails, the reason goes into the notes and the
  * other parts still run (their figures stay valid).
@@ -83,9 +71,6 @@ async function attempt<T>(
   }
 }
 
-/** The release command the rollout runs (as the fleet's own tests do): a no-op "migration". */
-const RELEASE_COMMAND = ["node", "-e", "console.log('migrated')"];
-
 function emptyResults(startedAt: Date): BenchResults {
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -104,7 +89,11 @@ function emptyResults(startedAt: Date): BenchResults {
     fleet: { hosts: 0, prefix: "" },
     rollout: null,
     rolloutTraffic: null,
+    rolloutWithBake: null,
+    rolloutWithBakeTraffic: null,
     rollback: null,
+    rollbackOneAtATime: null,
+    guard: null,
     nginx: null,
     image: null,
     programEvaluation: null,
@@ -113,68 +102,6 @@ function emptyResults(startedAt: Date): BenchResults {
     stepsMs: {},
     loadAverages: {},
   };
-}
-
-/** Constant-rate load through the LB; every sample is kept for the per-second figures. */
-function loadThroughLb(fleet: Fleet, options: Options): { run: LoadRun; settings: LoadSettings } {
-  const settings: LoadSettings = {
-    url: fleet.url,
-    path: "/",
-    ratePerSecond: options.rate,
-    connections: options.connections,
-    timeoutSeconds: 10,
-  };
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(fleet.url))
-    throw new Error(`load only targets 127.0.0.1 (got ${fleet.url})`);
-  const run = startLoad({
-    url: `${fleet.url}${settings.path}`,
-    ratePerSecond: settings.ratePerSecond,
-    connections: settings.connections,
-    timeoutSeconds: settings.timeoutSeconds,
-    maxSeconds: 600,
-  });
-  const stop = onCleanup("the load through the LB", () => run.stop());
-  return {
-    run: { ...run, stop: async () => (await stop(), run.stop()) },
-    settings,
-  };
-}
-
-/**
- * When each host's nginx last switched releases: the agent writes `<state>/current` right after
- * the reload (infra/host/berth-agent, switch_proxy), so its mtime is that moment. Read through the
- * host's engine, like the floor; null for a host where it cannot be read.
- */
-async function switchMoments(
-  prefix: string,
-  hostCount: number,
-  spec: ReleaseSpec,
-): Promise<(number | null)[]> {
-  const file = `${stateDir(spec.app, spec.stack)}/current`;
-  return Promise.all(
-    Array.from({ length: hostCount }, async (_, i) => {
-      const r = await docker(["exec", fleetNames(prefix).host(i + 1), "stat", "-c", "%.3Y", file], {
-        allowFail: true,
-      });
-      const seconds = Number(r.stdout.trim());
-      return r.code === 0 && Number.isFinite(seconds) ? Math.round(seconds * 1000) : null;
-    }),
-  );
-}
-
-/** Turns the deployer's results into HostRuns, given when each host's command started. */
-function hostRuns(
-  results: DeployerRun[],
-  startedAt: number[],
-  switchedAt: (number | null)[] = [],
-): HostRun[] {
-  return results.map((r, i) => ({
-    host: r.host,
-    startedAtMs: startedAt[i] ?? NaN,
-    switchedAtMs: switchedAt[i] ?? null,
-    wallMs: r.ms,
-    summary: r.summary as HostRun["summary"],
-  }));
 }
 
 async function main(options: Options): Promise<number> {
@@ -263,137 +190,92 @@ async function main(options: Options): Promise<number> {
       pushMs: pushed.pushMs,
     });
     const proxyRef = await pushImage(fleet, proxyLocal, "berth/nginx");
-    const specFor = (image: string): ReleaseSpec =>
-      localReleaseSpec({ app: image, proxy: proxyRef }, { releaseCommand: RELEASE_COMMAND });
-    // The same deployer as `berth deploy -s local`: the rollout plan, run over SSH.
-    const target = localTarget({ settings });
-    const runOnHost = sshRunner(target.access, capture);
-    await Promise.all(target.hosts.map((host) => waitForSsh(host, runOnHost)));
-    const login: RegistryLogin = { server: fleet.registryServer, method: "helper" };
-    const rollout = (spec: ReleaseSpec, options: ExecuteOptions = {}) =>
-      executePlan(
-        planRollout({
-          hosts: target.hosts.map((h) => h.name),
-          spec,
-          registry: login,
-          agent: readAgentScript(),
-          batchSize: 1,
-        }),
-        target.hosts,
-        runOnHost,
-        options,
-      );
+    // The same deployer as `berth deploy -s local` and `berth rollback`: the plan, over SSH.
+    const bench = await connectBench(fleet, proxyRef);
+    const load = { rate: options.rate, connections: options.connections };
+    const baked = (image: string, bakeSeconds: number) => {
+      const spec = bench.specFor(image);
+      return { ...spec, guard: { ...spec.guard, bakeSeconds } };
+    };
 
     await step(log, "first deploy (v1)", async () => {
-      const first = await rollout(specFor(pushed.v1));
+      const first = await bench.rollout(bench.specFor(pushed.v1));
       if (!first.ok) throw new Error(`the first deploy failed: ${first.error}`);
     });
+    const hostUrlList = await hostUrls(settings.prefix, settings.hostCount);
 
-    const floors = await step(
-      log,
-      "floor per host (pull changed layers + boot to healthy)",
-      async () => {
-        const { run } = loadThroughLb(fleet, options);
-        const measured: FloorFigures[] = [];
-        try {
-          for (let i = 1; i <= settings.hostCount; i++) {
-            const floor = await measureFloor(
-              fleetNames(settings.prefix).host(i),
-              specFor(pushed.v2),
-              {
-                server: fleet.registryServer,
-                username: REGISTRY_USER,
-                password: fleet.registryPassword,
-              },
-            );
-            progress(
-              `  host-${i}: pull ${floor.pullMs} ms + boot to healthy ${floor.bootToHealthyMs} ms`,
-            );
-            measured.push(floor);
-          }
-        } finally {
-          const load = await run.stop();
-          const t = summarizeTraffic(load.samples);
-          results.notes.push(
-            `The floor was measured under the same constant load as the rollout (${t.sent} requests, ` +
-              `${t.failed} failed, ${t.non2xx} non-2xx, p50 ${t.latencyMs.p50} ms), one host after another; its image was removed again so the rollout pulls the same layers.`,
-          );
-        }
-        return measured;
-      },
-    );
+    // Two rollouts of the same kind of change, each against its own floor: bake 0, then the
+    // default bake. The fleet then runs `current`, and `previous` is what a rollback returns to.
+    let current = pushed.v1;
+    let previous = pushed.v1;
+    const rolloutWith = async (image: string, bakeSeconds: number) => {
+      const spec = baked(image, bakeSeconds);
+      const { floors, note } = await step(
+        log,
+        `floor per host for ${image.slice(-8)} (pull changed layers + boot to healthy)`,
+        () => measureFloors(bench, spec, load),
+      );
+      results.notes.push(note);
+      const measured = await step(
+        log,
+        `rolling deploy of a code-only change under load, bake ${bakeSeconds} s`,
+        () => measureRollout(bench, current, spec, floors, load),
+      );
+      if (measured.figures.ok) [previous, current] = [current, image];
+      return measured;
+    };
+    const bake0 = await rolloutWith(pushed.v2, 0);
+    results.rollout = bake0.figures;
+    results.rolloutTraffic = bake0.traffic;
+    if (!skipped("baked")) {
+      const withBake = await attempt(results, "rollout with the default bake", () =>
+        rolloutWith(pushed.v3, options.bakeSeconds),
+      );
+      results.rolloutWithBake = withBake?.figures ?? null;
+      results.rolloutWithBakeTraffic = withBake?.traffic ?? null;
+    }
 
-    await step(log, "rolling deploy of the code-only change under load", async () => {
-      const { run, settings: loadSettings } = loadThroughLb(fleet, options);
-      const cpuBefore = await cpuSnapshot({});
-      await sleep(3000);
-      const hostStarts = [Date.now()];
-      const result = await rollout(specFor(pushed.v2), {
-        afterBatch: async () => {
-          hostStarts.push(Date.now());
-        },
-      });
-      await sleep(3000);
-      const load = await run.stop();
-      const runs = hostRuns(
-        result.results,
-        hostStarts,
-        await switchMoments(settings.prefix, settings.hostCount, specFor(pushed.v2)),
-      );
-      const hosts = runs.map((r, i) => hostFigures(r, floors[i] ?? null));
-      const floorTotal = floors.reduce((s, f) => s + f.totalMs, 0);
-      results.rollout = {
-        from: pushed.v1,
-        to: pushed.v2,
-        hosts,
-        totalMs: result.ms,
-        floorTotalMs: floorTotal,
-        ratioToFloor: ratio(result.ms, floorTotal),
-        ok: result.ok,
-        error: result.error,
-      };
-      const cpu = cpuShare(cpuBefore, await cpuSnapshot({}));
-      results.rolloutTraffic = trafficFigures(load, loadSettings, runs, cpu);
-    });
+    if (!skipped("rollback")) {
+      for (const oneAtATime of [false, true]) {
+        const figures = await attempt(
+          results,
+          `rollback (${oneAtATime ? "one at a time" : "parallel"})`,
+          () =>
+            step(
+              log,
+              `rollback under load, ${oneAtATime ? "one host at a time" : "every host at once"}`,
+              () =>
+                measureRollback(
+                  bench,
+                  bench.specFor(previous),
+                  previous,
+                  hostUrlList,
+                  oneAtATime,
+                  load,
+                ),
+            ),
+        );
+        if (oneAtATime) results.rollbackOneAtATime = figures;
+        else results.rollback = figures;
+        if (figures?.ok) [previous, current] = [current, previous];
+      }
+    }
 
-    await step(log, "rollback under load", async () => {
-      const spec = specFor(pushed.v1);
-      const { run, settings: loadSettings } = loadThroughLb(fleet, options);
-      const cpuBefore = await cpuSnapshot({});
-      await sleep(2000);
-      const started = Date.now();
-      const rollbackResults = (await rollbackHosts(target.hosts, spec.app, spec.stack, runOnHost))
-        .results;
-      const totalMs = Date.now() - started;
-      await sleep(2000);
-      const load = await run.stop();
-      const starts = rollbackResults.reduce<number[]>(
-        (acc, r, i) => [...acc, (acc[i] ?? started) + r.ms],
-        [started],
-      );
-      const runs = hostRuns(
-        rollbackResults,
-        starts,
-        await switchMoments(settings.prefix, settings.hostCount, spec),
-      );
-      results.rollback = {
-        hosts: runs.map((r) => ({
-          host: r.host,
-          outcome: r.summary?.outcome ?? "no summary",
-          pulled: r.summary?.pulled ?? null,
-          servingAfterMs: servingAfterMs(r),
-          wallMs: r.wallMs,
-          phasesMs: phasesOf(r.summary?.durationsMs ?? {}),
-        })),
-        totalMs,
-        traffic: trafficFigures(
-          load,
-          loadSettings,
-          runs,
-          cpuShare(cpuBefore, await cpuSnapshot({})),
+    if (!skipped("guard"))
+      results.guard = await attempt(results, "guard scenario", () =>
+        step(
+          log,
+          `guard: a release that fails real traffic, bake ${options.guardBakeSeconds} s`,
+          () =>
+            measureGuard(
+              bench,
+              bench.specFor(current),
+              hostUrlList,
+              options.guardBakeSeconds,
+              load,
+            ),
         ),
-      };
-    });
+      );
   } catch (error) {
     exitCode = 1;
     const message = (error as Error).message;
@@ -407,25 +289,6 @@ async function main(options: Options): Promise<number> {
     await writeResults(results, options.out);
   }
   return exitCode;
-}
-
-function trafficFigures(
-  load: { samples: import("./stats").Sample[]; startedAtMs: number; durationMs: number },
-  settings: LoadSettings,
-  runs: HostRun[],
-  cpu: CpuShare | null,
-): TrafficFigures {
-  return {
-    cpu,
-    settings,
-    durationMs: load.durationMs,
-    summary: summarizeTraffic(load.samples),
-    // The last second is cut short by the stop: leave it out of the per-second figures.
-    perSecond: perSecond(load.samples).filter((b) => b.t < Math.floor(load.durationMs / 1000)),
-    loadStartedAtMs: load.startedAtMs,
-    phases: runs.flatMap((r) => phaseSpans(r, load.startedAtMs)),
-    hostRuns: runs,
-  };
 }
 
 async function writeResults(results: BenchResults, outDir: string): Promise<void> {
@@ -449,7 +312,7 @@ async function writeResults(results: BenchResults, outDir: string): Promise<void
 
 const program = new Command("bench")
   .description(
-    "berth's benchmark on the local fleet: rollout vs floor, traffic, nginx, image, rollback, program",
+    "berth's benchmark on the local fleet: rollout vs floor (bake 0 and default), traffic, rollback (at once, one at a time), the guard's switch-back, nginx, image, program",
   )
   .option("--hosts <n>", "simulated hosts for the rollout", "3")
   .option("--rate <n>", "constant request rate through the LB during rollout and rollback", "100")
@@ -460,7 +323,13 @@ const program = new Command("bench")
   .option("--slow-clients <n>", "slow clients per target (0 skips the case)", "100")
   .option("--out <dir>", "where the results go", path.join(REPO_ROOT, "bench", "results"))
   .option("--no-cold-build", "skip the --no-cache build (uses the cache for v1)")
-  .option("--skip <parts>", "comma-separated parts to leave out: nginx, program", "");
+  .option(
+    "--bake-seconds <n>",
+    "bake of the second rollout (the first bakes 0 s); default: the stacks' default",
+    String(RELEASE_GUARD_DEFAULTS.bakeSeconds),
+  )
+  .option("--guard-bake-seconds <n>", "bake of the guard scenario's bad release", "10")
+  .option("--skip <parts>", `comma-separated parts to leave out: ${SKIPPABLE.join(", ")}`, "");
 
 program.parse();
 const raw = program.opts<Record<string, string | boolean>>();
@@ -484,11 +353,13 @@ try {
     slowClients: whole("slowClients", 0, 500),
     out: String(raw.out),
     coldBuild: raw.coldBuild !== false,
+    bakeSeconds: whole("bakeSeconds", 0, 600),
+    guardBakeSeconds: whole("guardBakeSeconds", 1, 600),
     skip: String(raw.skip).split(",").filter(Boolean),
   };
-  const unknown = options.skip.filter((part) => !["nginx", "program"].includes(part));
+  const unknown = options.skip.filter((part) => !SKIPPABLE.includes(part));
   if (unknown.length)
-    throw new Error(`--skip knows nginx and program (got "${unknown.join(",")}")`);
+    throw new Error(`--skip knows ${SKIPPABLE.join(", ")} (got "${unknown.join(",")}")`);
 } catch (error) {
   process.stderr.write(`bench: ${(error as Error).message}\n`);
   process.exit(2);

@@ -1,5 +1,11 @@
 /** The markdown report printed at the end of a run (and saved beside the JSON). Pure. */
-import { AGENT_PHASES, BenchResults } from "./results";
+import {
+  AGENT_PHASES,
+  BenchResults,
+  GuardFigures,
+  RollbackFigures,
+  RolloutFigures,
+} from "./results";
 import type { TrafficSummary } from "./stats";
 import { megabytes } from "./targets";
 
@@ -26,6 +32,131 @@ function trafficRow(name: string, t: TrafficSummary): string[] {
   ];
 }
 
+function rolloutSection(rollout: RolloutFigures, what: string): string[] {
+  const phases = AGENT_PHASES.filter((p) => rollout.hosts.some((h) => h.phasesMs[p] !== undefined));
+  const background = (h: RolloutFigures["hosts"][number]) => {
+    if (!h.background) return "–";
+    const total = Object.values(h.background.phasesMs).reduce((sum, v) => sum + v, 0);
+    return `${total} (${h.background.state})`;
+  };
+  return [
+    `### ${what}, bake ${rollout.bakeSeconds ?? 0} s (ms; ${rollout.ok ? "succeeded" : `FAILED: ${rollout.error}`})`,
+    "",
+    table(
+      [
+        "host",
+        ...phases,
+        "ssh + receipt",
+        "agent other",
+        "total",
+        "serving after",
+        "floor (pull + boot)",
+        "total / floor",
+        "background (old workers, drain, prune)",
+      ],
+      [
+        ...rollout.hosts.map((h) => [
+          h.host,
+          ...phases.map((p) => ms(h.phasesMs[p])),
+          ms(h.sshMs),
+          ms(h.unattributedMs),
+          ms(h.wallMs),
+          ms(h.servingAfterMs),
+          h.floor ? `${h.floor.totalMs} (${h.floor.pullMs} + ${h.floor.bootToHealthyMs})` : "–",
+          h.ratioToFloor === null ? "–" : `${h.ratioToFloor.toFixed(2)}x`,
+          background(h),
+        ]),
+        [
+          "**rollout**",
+          ...phases.map(() => ""),
+          "",
+          "",
+          ms(rollout.totalMs),
+          "",
+          ms(rollout.floorTotalMs),
+          rollout.ratioToFloor === null ? "–" : `**${rollout.ratioToFloor.toFixed(2)}x**`,
+          "",
+        ],
+      ],
+    ),
+  ];
+}
+
+function rollbackSection(rollback: RollbackFigures): string[] {
+  const mode = rollback.mode === "one-at-a-time" ? "one host at a time" : "every host at once";
+  return [
+    `### Rollback of the whole fleet, ${mode} (cached image, no pull): ` +
+      `every host serving the previous release after ${s(rollback.allServingAfterMs)}, command ${s(rollback.totalMs)}` +
+      (rollback.ok ? "" : `; FAILED: ${rollback.error}`),
+    "",
+    table(
+      [
+        "host",
+        "outcome",
+        "pulled",
+        "nginx switched after",
+        "GET /version answers it after",
+        "agent wall time",
+      ],
+      rollback.hosts.map((h) => [
+        h.host,
+        h.outcome,
+        String(h.pulled),
+        s(h.servingAfterMs),
+        s(h.observedAfterMs),
+        s(h.wallMs),
+      ]),
+    ),
+    "",
+    "Times from the command's start; GET /version is asked on each host's nginx every 100 ms and counted when its answer arrives.",
+  ];
+}
+
+function guardSection(g: GuardFigures): string[] {
+  const bake = g.bake;
+  return [
+    `### Deploy guard: a release whose /healthz and "/" answer 200 and every other route 500, bake ${g.bakeSeconds} s`,
+    "",
+    table(
+      ["figure", "value"],
+      [
+        [
+          "first host's outcome",
+          `${g.host ?? "–"}: ${g.exitName ?? "–"} (exit ${g.exitCode ?? "–"})`,
+        ],
+        ["switch-back after the switch", s(g.switchBackAfterMs)],
+        [
+          "what the bake saw from the new release",
+          bake
+            ? `${bake.errors} 5xx of ${bake.requests} requests (max error rate ${bake.maxErrorRate})`
+            : "–",
+        ],
+        [
+          "5xx the first host's nginx answered on the load's path (what clients see behind an LB that does not retry)",
+          g.firstHostAnswers
+            ? `${g.firstHostAnswers.errors} of ${g.firstHostAnswers.requests} logged since the deploy started`
+            : "–",
+        ],
+        [
+          "failed requests through the LB before the switch-back (HAProxy retries a 500 on another host)",
+          String(g.failedBeforeSwitchBack),
+        ],
+        [
+          "failed requests after it (in flight at the reload included)",
+          String(g.failedAfterSwitchBack),
+        ],
+        ["hosts never touched", g.untouched.join(", ") || "none"],
+        [
+          "fleet on the previous release afterwards",
+          `${g.fleetOnPrevious ? "yes" : "**no**"} (${Object.entries(g.releasesAfter)
+            .map(([host, release]) => `${host} ${release ?? "?"}`)
+            .join(", ")})`,
+        ],
+      ],
+    ),
+  ];
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const out: string[] = [];
   out.push(
@@ -48,61 +179,28 @@ export function renderMarkdown(r: BenchResults): string {
     ),
   );
 
-  if (r.rollout) {
-    const phases = AGENT_PHASES.filter((p) =>
-      r.rollout?.hosts.some((h) => h.phasesMs[p] !== undefined),
-    );
-    out.push(
-      "",
-      `### Rolling deploy of a code-only change (ms; ${r.rollout.ok ? "succeeded" : `FAILED: ${r.rollout.error}`})`,
-      "",
-      table(
-        [
-          "host",
-          ...phases,
-          "ssh + receipt",
-          "agent other",
-          "total",
-          "serving after",
-          "floor (pull + boot)",
-          "total / floor",
-        ],
-        [
-          ...r.rollout.hosts.map((h) => [
-            h.host,
-            ...phases.map((p) => ms(h.phasesMs[p])),
-            ms(h.sshMs),
-            ms(h.unattributedMs),
-            ms(h.wallMs),
-            ms(h.servingAfterMs),
-            h.floor ? `${h.floor.totalMs} (${h.floor.pullMs} + ${h.floor.bootToHealthyMs})` : "–",
-            h.ratioToFloor === null ? "–" : `${h.ratioToFloor.toFixed(2)}x`,
-          ]),
-          [
-            "**rollout**",
-            ...phases.map(() => ""),
-            "",
-            "",
-            ms(r.rollout.totalMs),
-            "",
-            ms(r.rollout.floorTotalMs),
-            r.rollout.ratioToFloor === null ? "–" : `**${r.rollout.ratioToFloor.toFixed(2)}x**`,
-          ],
-        ],
-      ),
-    );
-  }
+  for (const [rollout, what] of [
+    [r.rollout, "Rolling deploy of a code-only change"],
+    [r.rolloutWithBake ?? null, "The same kind of change with the default bake"],
+  ] as const)
+    if (rollout) out.push("", ...rolloutSection(rollout, what));
 
   const trafficRows: string[][] = [];
-  if (r.rolloutTraffic)
-    trafficRows.push(trafficRow("during the rollout", r.rolloutTraffic.summary));
-  if (r.rollback?.traffic)
-    trafficRows.push(trafficRow("during the rollback", r.rollback.traffic.summary));
+  const windows = [
+    ["during the rollout, bake 0", r.rolloutTraffic],
+    ["during the rollout with the default bake", r.rolloutWithBakeTraffic],
+    ["during the rollback (at once)", r.rollback?.traffic],
+    ["during the rollback (one at a time)", r.rollbackOneAtATime?.traffic],
+    ["guard scenario", r.guard?.traffic],
+  ] as const;
+  for (const [name, traffic] of windows)
+    if (traffic)
+      trafficRows.push(trafficRow(`${name} (GET ${traffic.settings.path})`, traffic.summary));
   if (trafficRows.length) {
-    const settings = (r.rolloutTraffic ?? r.rollback?.traffic)?.settings;
+    const settings = windows.find(([, t]) => t)?.[1]?.settings;
     out.push(
       "",
-      `### Traffic through the load balancer (${settings?.ratePerSecond} req/s constant, ${settings?.connections} connections, GET ${settings?.path})`,
+      `### Traffic through the load balancer (${settings?.ratePerSecond} req/s constant, ${settings?.connections} connections)`,
       "",
       table(
         ["window", "sent", "non-2xx", "failed", "p50 ms", "p95 ms", "p99 ms", "max ms"],
@@ -120,23 +218,9 @@ export function renderMarkdown(r: BenchResults): string {
     }
   }
 
-  if (r.rollback) {
-    out.push(
-      "",
-      "### Rollback to the previous release (cached image, no pull)",
-      "",
-      table(
-        ["host", "outcome", "pulled", "serving previous after", "agent wall time"],
-        r.rollback.hosts.map((h) => [
-          h.host,
-          h.outcome,
-          String(h.pulled),
-          s(h.servingAfterMs),
-          s(h.wallMs),
-        ]),
-      ),
-    );
-  }
+  for (const rollback of [r.rollback, r.rollbackOneAtATime ?? null])
+    if (rollback) out.push("", ...rollbackSection(rollback));
+  if (r.guard) out.push("", ...guardSection(r.guard));
 
   if (r.nginx) {
     out.push(

@@ -2,6 +2,7 @@
  * Turns the agent's receipts into figures: per-host phase times, where the time went beyond the
  * named phases, and the phase spans on the load's time axis for the chart. Pure.
  */
+import type { BakeResult } from "../../infra/src/agent/contract";
 import { AGENT_PHASES, AgentPhase, FloorFigures, HostRolloutFigures, PhaseSpan } from "./results";
 import { ratio } from "./stats";
 
@@ -17,6 +18,7 @@ export interface HostRun {
     outcome: string;
     pulled?: boolean;
     durationsMs: Record<string, number>;
+    bake?: BakeResult | null;
   } | null;
   /**
    * Epoch ms when the host's nginx switched (the mtime of the agent's `current` file, which it
@@ -37,7 +39,11 @@ export function phasesOf(durationsMs: Record<string, number>): Partial<Record<Ag
 
 const sum = (values: (number | undefined)[]) => values.reduce<number>((s, v) => s + (v ?? 0), 0);
 
-export function hostFigures(run: HostRun, floor: FloorFigures | null): HostRolloutFigures {
+export function hostFigures(
+  run: HostRun,
+  floor: FloorFigures | null,
+  background: HostRolloutFigures["background"] = null,
+): HostRolloutFigures {
   const durations = run.summary?.durationsMs ?? {};
   const phasesMs = phasesOf(durations);
   const agentTotalMs = typeof durations.total === "number" ? durations.total : null;
@@ -52,14 +58,16 @@ export function hostFigures(run: HostRun, floor: FloorFigures | null): HostRollo
     floor,
     ratioToFloor: ratio(run.wallMs, floor?.totalMs),
     servingAfterMs: servingAfterMs(run),
+    bake: run.summary?.bake ?? null,
+    background,
   };
 }
 
 /**
  * Where each phase ran, in ms since `originMs` (epoch ms of the load's start). The agent's start is
- * its receipt time minus its total; phases follow one another in the agent's order (the workers
- * phase is drawn as one span after the drain, though its first part, starting the new workers,
- * runs just before the drain). When the switch
+ * its receipt time minus its total; phases follow one another in the agent's order (the new
+ * workers start with the web container, inside boot; "workers" is the rest of their stay-up
+ * check, after the bake). When the switch
  * moment is known, the phases are shifted so that the switch ends there. What lies outside the
  * named phases (SSH, the agent's bookkeeping) is an "overhead" span before the first phase and
  * after the last, up to the end of the deployer's command.

@@ -2,25 +2,37 @@
  * The shape of bench/results/<timestamp>.json (every figure of one `npm run bench`) and the
  * targets it is read against. Figures the run could not take are null, with the reason in `notes`.
  */
+import type { BakeResult } from "../../infra/src/agent/contract";
 import type { CpuShare } from "./cpu";
 import type { HostRun } from "./phases";
 import type { LatencySummary, SecondBucket, TrafficSummary } from "./stats";
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: the guard's phases (smoke, bake), a baked rollout, the fleet's rollback both ways, the guard scenario. */
+export const RESULTS_SCHEMA_VERSION = 2;
 
-/** The agent's phases in the order it runs them (infra/host/berth-agent's receipt keys). */
+/**
+ * The agent's phases in the order it runs them (infra/host/berth-agent's receipt keys). The new
+ * workers start with the web container (inside boot) and are confirmed after the bake ("workers":
+ * the rest of their stay-up check); a failed bake or worker ends in a switch-back. The deploy
+ * returns then; the old release's drain, the old workers' stop and the prune run in the
+ * background on the host (BACKGROUND_PHASES, in background.json).
+ */
 export const AGENT_PHASES = [
   "lock",
   "login",
   "pull",
   "release",
   "boot",
+  "smoke",
   "switch",
-  "drain",
+  "bake",
   "workers",
-  "prune",
+  "switchBack",
 ] as const;
 export type AgentPhase = (typeof AGENT_PHASES)[number];
+
+/** What a deploy leaves to the background on its host, in the order it runs (background.json). */
+export const BACKGROUND_PHASES = ["oldWorkers", "drain", "prune"] as const;
 
 export interface MachineFacts {
   cores: number;
@@ -64,6 +76,13 @@ export interface HostRolloutFigures {
   ratioToFloor: number | null;
   /** From the deployer's start to nginx serving the new release on this host. */
   servingAfterMs: number | null;
+  /** The bake's figures from the receipt (requests and 5xx the new release answered), if one ran. */
+  bake: BakeResult | null;
+  /**
+   * The work the deploy left to the background on this host (old workers, drain, prune): its
+   * outcome and ms per phase from background.json, read once it finished; null when unknown.
+   */
+  background: { state: string; reason: string; phasesMs: Record<string, number> } | null;
 }
 
 /** The least a host could take for this release: pull the changed layers, boot to healthy. */
@@ -78,6 +97,8 @@ export interface FloorFigures {
 export interface RolloutFigures {
   from: string;
   to: string;
+  /** The spec's guard.bakeSeconds: how long each host baked before the next batch started. */
+  bakeSeconds: number;
   hosts: HostRolloutFigures[];
   /** Wall time of the whole rolling deploy (batch size 1). */
   totalMs: number;
@@ -167,16 +188,64 @@ export interface ImageFigures {
 }
 
 export interface RollbackFigures {
+  /** `berth rollback`'s default (every host at once) or its one-at-a-time flag. */
+  mode: "parallel" | "one-at-a-time";
+  /** The digest every host should serve afterwards (the previous release's). */
+  toDigest: string;
   hosts: {
     host: string;
     outcome: string;
     pulled: boolean | null;
-    /** From the deployer's start to nginx serving the previous release (lock..switch, plus SSH). */
+    /** From the command's start to nginx serving the previous release (the agent's switch moment). */
     servingAfterMs: number | null;
+    /** From the command's start to the host's nginx first answering GET /version with the previous digest. */
+    observedAfterMs: number | null;
     wallMs: number;
     phasesMs: Partial<Record<AgentPhase, number>>;
   }[];
+  /** The rollback command's wall time (the last host's agent done). */
   totalMs: number;
+  /** From the command's start to every host serving the previous release (polled on each host); null if not all did. */
+  allServingAfterMs: number | null;
+  ok: boolean;
+  error: string | null;
+  traffic: TrafficFigures | null;
+}
+
+/**
+ * The deploy guard under load: a release whose health path and "/" answer 200 and every other
+ * route 500, deployed while the load asks a route the real app answers.
+ */
+export interface GuardFigures {
+  /** The bad release's guard.bakeSeconds (the switch-back should come long before its end). */
+  bakeSeconds: number;
+  /** The host that took the bad release (the first batch). */
+  host: string | null;
+  /** The agent's exit code and its name (9, switchedBack, is the expected one). */
+  exitCode: number | null;
+  exitName: string | null;
+  /** The receipt's bake figures (requests and 5xx nginx saw from the bad release). */
+  bake: BakeResult | null;
+  /** The receipt's bake.switchBackAfterMs: from the switch to the switch-back. */
+  switchBackAfterMs: number | null;
+  /** Requests that got a non-2xx or no answer through the LB, up to the switch-back moment. */
+  failedBeforeSwitchBack: number;
+  /** The same after it (requests in flight at the reload count here). */
+  failedAfterSwitchBack: number;
+  /**
+   * GETs of the load's path that the first host's nginx logged during the scenario, and how many
+   * it answered 5xx: what clients would have seen behind a load balancer that does not retry.
+   * (The local fleet's HAProxy retries a 500 on another host, `retry-on all-retryable-errors`,
+   * so clients through it may see none; the ALB does not retry.)
+   */
+  firstHostAnswers: { requests: number; errors: number };
+  /** Hosts of later batches the rollout never touched. */
+  untouched: string[];
+  /** Every host serves the release it served before (its `current` and GET /version with its digest). */
+  fleetOnPrevious: boolean;
+  /** What each host serves afterwards, for the reader: host -> release id. */
+  releasesAfter: Record<string, string | null>;
+  error: string | null;
   traffic: TrafficFigures | null;
 }
 
@@ -209,7 +278,14 @@ export interface BenchResults {
   fleet: { hosts: number; prefix: string };
   rollout: RolloutFigures | null;
   rolloutTraffic: TrafficFigures | null;
+  /** The same code-only kind of change rolled out with the default bake (after the bake-0 one above). */
+  rolloutWithBake: RolloutFigures | null;
+  rolloutWithBakeTraffic: TrafficFigures | null;
+  /** `berth rollback`'s default: every host at once. */
   rollback: RollbackFigures | null;
+  /** The same with one host after another, for comparison. */
+  rollbackOneAtATime: RollbackFigures | null;
+  guard: GuardFigures | null;
   nginx: { throughput: NginxComparison[]; slowClients: SlowClientFigures[] } | null;
   image: ImageFigures | null;
   programEvaluation: ProgramEvaluationFigures | null;

@@ -19,16 +19,17 @@ function run(durations: Record<string, number>, wallMs: number): HostRun {
     },
   };
 }
+/** A deploy that returns after its bake (drain, old workers and prune run in the background). */
 const durations = {
   lock: 10,
   login: 90,
   pull: 400,
   boot: 1500,
+  smoke: 50,
   switch: 300,
-  drain: 2000,
-  workers: 2500,
-  prune: 200,
-  total: 7300,
+  bake: 3000,
+  workers: 450,
+  total: 6100,
 };
 
 describe("bench phases: from the agent's receipt to figures", () => {
@@ -38,24 +39,24 @@ describe("bench phases: from the agent's receipt to figures", () => {
       "login",
       "pull",
       "boot",
+      "smoke",
       "switch",
-      "drain",
+      "bake",
       "workers",
-      "prune",
     ]);
   });
 
   it("splits the wall time into SSH, named phases and the agent's unattributed rest, and divides by the floor", () => {
-    const figures = hostFigures(run(durations, 7600), {
+    const figures = hostFigures(run(durations, 6400), {
       pullMs: 300,
       bootToHealthyMs: 1200,
       totalMs: 1500,
       pollIntervalMs: 50,
     });
-    assert.equal(figures.agentTotalMs, 7300);
+    assert.equal(figures.agentTotalMs, 6100);
     assert.equal(figures.sshMs, 300);
-    assert.equal(figures.unattributedMs, 7300 - 7000);
-    assert.equal(figures.ratioToFloor, 5.067);
+    assert.equal(figures.unattributedMs, 6100 - 5800);
+    assert.equal(figures.ratioToFloor, 4.267);
   });
 
   it("has no ratio without a floor and no split without a receipt", () => {
@@ -69,38 +70,38 @@ describe("bench phases: from the agent's receipt to figures", () => {
   });
 
   it("places the phases one after another from the agent's start, after the SSH span", () => {
-    const spans = phaseSpans(run(durations, 7600), origin);
+    const spans = phaseSpans(run(durations, 6400), origin);
     assert.deepEqual(spans[0], { host: "host-1", phase: "overhead", startMs: 1000, endMs: 1200 });
     assert.deepEqual(spans[1], { host: "host-1", phase: "lock", startMs: 1200, endMs: 1210 });
     // What the agent's clock does not cover (its receipt, the SSH close) closes the host's span.
     assert.deepEqual(spans[spans.length - 1], {
       host: "host-1",
       phase: "overhead",
-      startMs: 8200,
-      endMs: 8600,
+      startMs: 7000,
+      endMs: 7400,
     });
     const sw = spans.find((s) => s.phase === "switch");
     assert.deepEqual(sw, {
       host: "host-1",
       phase: "switch",
-      startMs: 1200 + 2000,
-      endMs: 1200 + 2300,
+      startMs: 1200 + 2050,
+      endMs: 1200 + 2350,
     });
   });
 
   it("says the previous release serves from the end of the switch, counted from the deployer's start", () => {
-    assert.equal(servingAfterMs(run(durations, 7600)), 200 + 2300);
+    assert.equal(servingAfterMs(run(durations, 6400)), 200 + 2350);
   });
 
   it("shifts the phases so the switch ends at the known switch moment, and serves from there", () => {
-    const known = { ...run(durations, 7600), switchedAtMs: origin + 1000 + 2900 };
+    const known = { ...run(durations, 6400), switchedAtMs: origin + 1000 + 3400 };
     const spans = phaseSpans(known, origin);
     const sw = spans.find((s) => s.phase === "switch");
-    assert.deepEqual([sw?.startMs, sw?.endMs], [3600, 3900]);
-    // Everything moved by the same 400 ms: the SSH span now runs up to the shifted first phase.
-    assert.deepEqual(spans[0], { host: "host-1", phase: "overhead", startMs: 1000, endMs: 1600 });
-    assert.equal(servingAfterMs(known), 2900);
-    assert.equal(hostFigures(known, null).servingAfterMs, 2900);
+    assert.deepEqual([sw?.startMs, sw?.endMs], [4100, 4400]);
+    // Everything moved by the same 850 ms: the SSH span now runs up to the shifted first phase.
+    assert.deepEqual(spans[0], { host: "host-1", phase: "overhead", startMs: 1000, endMs: 2050 });
+    assert.equal(servingAfterMs(known), 3400);
+    assert.equal(hostFigures(known, null).servingAfterMs, 3400);
   });
 
   it("falls back to one SSH span for a host without a receipt", () => {
@@ -138,7 +139,7 @@ describe("bench targets", () => {
       nginx: null,
       image: null,
     });
-    assert.equal(checks.length, 7);
+    assert.equal(checks.length, 10);
     assert.ok(checks.every((c) => c.met === null && c.value === "not measured"));
   });
 
