@@ -118,12 +118,13 @@ export function awsTarget(
     throw new CliError(
       `Pulumi.${stack}.yaml: berth:app must be 2-20 lowercase letters, digits or dashes, starting with a letter (got ${JSON.stringify(app)})`,
     );
-  const { hosts, bastion, url } = hostsFromOutputs(
-    stack,
-    readStackOutputs(stack, options.run ?? runPulumiCli),
-  );
+  const outputs = readStackOutputs(stack, options.run ?? runPulumiCli);
+  const { hosts, bastion, url } = hostsFromOutputs(stack, outputs);
   const knownHostsDir = join(root, ".berth");
-  const pinned = pinnedKnownHosts([...hosts, ...(bastion ? [bastion] : [])], hostKeysOf(config));
+  const pinned = pinnedKnownHosts(
+    [...hosts, ...(bastion ? [bastion] : [])],
+    pinnedHostKeys(config, outputs),
+  );
   let knownHostsFile = join(knownHostsDir, `known_hosts.${stack}`);
   if (pinned !== null) {
     knownHostsFile = join(knownHostsDir, `known_hosts.${stack}.pinned`);
@@ -140,18 +141,18 @@ export function awsTarget(
     access: {
       identityFile: options.identityFile,
       knownHostsFile,
-      // With every key in berth:ssh.hostKeys, only those keys are accepted. Without, trust on
-      // first use, in a file of berth's own so a rebuilt host cannot silently reuse an address
-      // whose key the operator's ~/.ssh/known_hosts remembers differently.
+      // With a key for every host and the bastion (the program's `hostKeys` output: the keys it
+      // generated and pins itself), only those keys are accepted. Only a stack last deployed
+      // before berth generated keys lacks them: then trust on first use, in a file of berth's
+      // own so a rebuilt host cannot silently reuse an address whose key the operator's
+      // ~/.ssh/known_hosts remembers differently.
       strictHostKeyChecking: pinned !== null ? "yes" : "accept-new",
       bastion,
     },
   };
 }
 
-function hostKeysOf(config: Record<string, unknown>): Record<string, string> {
-  const ssh = config["berth:ssh"] as { hostKeys?: unknown } | undefined;
-  const keys = ssh?.hostKeys;
+function stringEntries(keys: unknown): Record<string, string> {
   if (!keys || typeof keys !== "object") return {};
   return Object.fromEntries(
     Object.entries(keys as Record<string, unknown>).filter(
@@ -161,8 +162,21 @@ function hostKeysOf(config: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * known_hosts text pinning each endpoint to its key in `berth:ssh.hostKeys` (by host-N or
- * bastion), or null when any endpoint has no key there.
+ * The host keys the program pins, per host-N and bastion: its `hostKeys` output (the keys it
+ * generated, overrides applied), then berth:ssh.hostKeys from the stack's config file on top
+ * (the same override, for a stack whose outputs predate the `hostKeys` output).
+ */
+export function pinnedHostKeys(
+  config: Record<string, unknown>,
+  outputs: Record<string, unknown>,
+): Record<string, string> {
+  const ssh = config["berth:ssh"] as { hostKeys?: unknown } | undefined;
+  return { ...stringEntries(outputs.hostKeys), ...stringEntries(ssh?.hostKeys) };
+}
+
+/**
+ * known_hosts text pinning each endpoint to its key (by host-N or bastion, from
+ * {@link pinnedHostKeys}), or null when any endpoint has no key there.
  */
 export function pinnedKnownHosts(
   endpoints: Endpoint[],

@@ -1,4 +1,5 @@
 import { PROXY, STATE_ROOT } from "./agent/contract";
+import { INSTALL_HOST_KEY_PATH } from "./hostKeys";
 
 /** What a host needs at first boot. Nothing here may be secret: user-data is readable by anyone
  * with ec2:DescribeInstanceAttribute and from inside the instance. */
@@ -15,6 +16,52 @@ export interface HostBootSettings {
   clientKeepaliveSeconds: number;
   /** infra/host/install-packages: installs docker, jq and the ECR credential helper, with retries. */
   installPackagesScript: string;
+  /** Where the machine's SSH host key comes from (its parameter's name only, never the key). */
+  hostKey: HostKeyBootSettings;
+}
+
+/** The first-boot step that gives a machine the host key the program generated and pinned. */
+export interface HostKeyBootSettings {
+  /** The SSM SecureString parameter holding the private key; the instance role may read only it. */
+  parameterName: string;
+  /** The parameter's region (the stack's). */
+  region: string;
+  /** infra/host/install-host-key. */
+  script: string;
+}
+
+/** The write_files entry and the runcmd line (run first) that install the machine's host key. */
+function hostKeyParts(hostKey: HostKeyBootSettings): { files: string[]; runcmd: string } {
+  return {
+    files: [
+      `  - path: ${INSTALL_HOST_KEY_PATH}`,
+      '    permissions: "0755"',
+      `    content: ${q(hostKey.script)}`,
+    ],
+    runcmd: `  - [${INSTALL_HOST_KEY_PATH}, ${q(hostKey.parameterName)}, ${q(hostKey.region)}]`,
+  };
+}
+
+/**
+ * The bastion's cloud-config: only its host key (it runs no app and no docker). Like the hosts',
+ * it carries the parameter's name, never the key.
+ */
+export function renderBastionCloudConfig(settings: {
+  app: string;
+  stack: string;
+  hostKey: HostKeyBootSettings;
+}): string {
+  const hostKey = hostKeyParts(settings.hostKey);
+  return [
+    "#cloud-config",
+    `# berth bastion for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
+    "# No secrets: the SSH host key is fetched from SSM with the instance role at first boot.",
+    "write_files:",
+    ...hostKey.files,
+    "runcmd:",
+    hostKey.runcmd,
+    "",
+  ].join("\n");
 }
 
 /** Where the package install script lands on the host. */
@@ -52,12 +99,15 @@ export function renderCloudConfig(settings: HostBootSettings): string {
   const proxyEnv =
     `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n` +
     `CLIENT_KEEPALIVE_SECONDS=${settings.clientKeepaliveSeconds}\n`;
+  const hostKey = hostKeyParts(settings.hostKey);
   const lines = [
     "#cloud-config",
     `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
-    "# No secrets: the app environment reaches the host only on the release's stdin.",
+    "# No secrets: the app environment reaches the host only on the release's stdin, and the SSH",
+    "# host key comes from SSM with the instance role (only its parameter's name is here).",
     // Not cloud-init's `packages:`, which tries once: the install script retries (infra/host/install-packages).
     "write_files:",
+    ...hostKey.files,
     `  - path: ${INSTALL_PACKAGES_PATH}`,
     '    permissions: "0755"',
     `    content: ${q(settings.installPackagesScript)}`,
@@ -78,6 +128,8 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     "    defer: true",
     `    content: ${q(DOCKER_DAEMON_JSON)}`,
     "runcmd:",
+    // First: sshd proves the pinned key as early as possible; the deployer's dial retries until then.
+    hostKey.runcmd,
     `  - [${INSTALL_PACKAGES_PATH}]`,
     `  - [mkdir, -p, ${STATE_ROOT}]`,
     "  - [systemctl, enable, --now, docker.service]",

@@ -146,8 +146,10 @@ const rawSchema = z.strictObject({
         'must be an OpenSSH public key line ("ssh-ed25519 AAAA...")',
       ),
       /**
-       * Host keys to pin, once known (cloud-init prints them to the console:
-       * aws ec2 get-console-output --latest --instance-id ID). Unknown before first boot.
+       * Overrides of the host keys the program generates and pins (hostKeys.ts): only for a host
+       * or bastion created before berth generated keys, which keeps the key it made itself (its
+       * console output shows it: aws ec2 get-console-output --latest --instance-id ID). Remove the
+       * entry when that machine is replaced: the new instance installs the generated key.
        */
       hostKeys: z
         .record(
@@ -157,7 +159,7 @@ const rawSchema = z.strictObject({
         )
         .default({})
         .describe(
-          "SSH host keys to verify, per host-N or bastion, once known from the console output after first boot.",
+          "Overrides, per host-N or bastion, of the SSH host key the program generates and pins: only for a machine created before berth generated keys (its key from aws ec2 get-console-output). Remove the entry when the machine is replaced.",
         ),
     },
     { error: "must be a map (allowedCidrs, publicKey, hostKeys)" },

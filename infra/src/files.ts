@@ -23,6 +23,14 @@ export function readInstallPackagesScript(file: string = INSTALL_PACKAGES_SOURCE
   return readFileSync(file, "utf8");
 }
 
+/** The first-boot host key installer cloud-init runs on hosts and the bastion (infra/host/install-host-key). */
+export const INSTALL_HOST_KEY_SOURCE = path.join(REPO_ROOT, "infra", "host", "install-host-key");
+
+/** The host key installer's text, read at program run time like the agent. */
+export function readInstallHostKeyScript(file: string = INSTALL_HOST_KEY_SOURCE): string {
+  return readFileSync(file, "utf8");
+}
+
 /** Reads the agent at program run time, so a changed agent is what the next `pulumi up` ships. */
 export function readAgentScript(file: string = AGENT_SOURCE): AgentScript {
   let content: string;

@@ -1,5 +1,8 @@
+import { hostKeyReadStatement } from "./hostKeys";
+
 /**
- * What the host role may do: pull the stack's images from ECR, nothing else. AWS's managed
+ * What the host role may do: pull the stack's images from ECR and read the hosts' own SSH host
+ * key parameters (hostKeys.ts), nothing else. AWS's managed
  * AmazonEC2ContainerRegistryPullOnly covers every repository in the account, and
  * AmazonSSMManagedInstanceCore grants ssm:GetParameter* on "*" while nothing on the host uses it.
  */
@@ -15,8 +18,14 @@ export function ecrRepositoryArn(imageReference: string, partition: string): str
   return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }
 
-/** The host role's one inline policy: an ECR token, and pulls from these repositories only. */
-export function hostPullPolicy(repositoryArns: string[]): string {
+/**
+ * The host role's one inline policy: an ECR token, pulls from these repositories only, and reads
+ * of these SSM parameters only (the hosts' host keys, by exact ARN).
+ */
+export function hostPullPolicy(
+  repositoryArns: string[],
+  hostKeyParameterArns: string[] = [],
+): string {
   const repositories = [...new Set(repositoryArns)].sort();
   return JSON.stringify({
     Version: "2012-10-17",
@@ -37,6 +46,7 @@ export function hostPullPolicy(repositoryArns: string[]): string {
             },
           ]
         : []),
+      ...(hostKeyParameterArns.length > 0 ? [hostKeyReadStatement(hostKeyParameterArns)] : []),
     ],
   });
 }

@@ -10,7 +10,7 @@ import {
   StackConfig,
   stackNameProblem,
 } from "./config";
-import { readAgentScript, readInstallPackagesScript } from "./files";
+import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
@@ -37,6 +37,11 @@ export interface StackOutputs {
   logBucket: pulumi.Output<string> | null;
   /** The SSH user on hosts and bastion. */
   sshUser: string;
+  /**
+   * Per host name (and `bastion`): the SSH host public key every connection pins, the one the
+   * program generated (or berth:ssh.hostKeys' override). The CLI pins these too.
+   */
+  hostKeys: Record<string, pulumi.Output<string>>;
   /** Per host name: the agent's summary of the release it ran (outcome, image, config hash, timings). */
   releases: Record<string, pulumi.Output<unknown>>;
 }
@@ -117,16 +122,23 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
   const registryHosts = pulumi
     .all([images.app.registryHost, images.proxy.registryHost])
     .apply((hostsList) => [...new Set(hostsList)].sort());
-  const userData = registryHosts.apply((hostsList) =>
-    renderCloudConfig({
-      app: config.app,
-      stack,
-      registryHosts: hostsList,
-      trustedProxyCidr: config.network.trustedProxyCidr,
-      installPackagesScript: readInstallPackagesScript(),
-      clientKeepaliveSeconds: nginxClientKeepaliveSeconds(config.loadBalancer.idleTimeoutSeconds),
-    }),
-  );
+  const installHostKeyScript = readInstallHostKeyScript();
+  const userData = (hostKeyParameterName: string) =>
+    registryHosts.apply((hostsList) =>
+      renderCloudConfig({
+        app: config.app,
+        stack,
+        registryHosts: hostsList,
+        trustedProxyCidr: config.network.trustedProxyCidr,
+        installPackagesScript: readInstallPackagesScript(),
+        clientKeepaliveSeconds: nginxClientKeepaliveSeconds(config.loadBalancer.idleTimeoutSeconds),
+        hostKey: {
+          parameterName: hostKeyParameterName,
+          region: config.region,
+          script: installHostKeyScript,
+        },
+      }),
+    );
 
   const hosts = new Hosts(
     `${config.app}-hosts`,
@@ -158,6 +170,8 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
             subnetId: network.publicSubnetIds[0] as pulumi.Output<string>,
             securityGroupId: network.bastionSecurityGroupId,
             keyName: hosts.keyName,
+            region: config.region,
+            installHostKeyScript,
           },
           checked,
         )
@@ -203,6 +217,16 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     server,
     method: "helper",
   }));
+  // The keys every connection pins: the generated ones, unless berth:ssh.hostKeys overrides one
+  // (a host created before berth generated keys keeps the key it made itself).
+  const pinnedKeys: Record<string, pulumi.Output<string>> = Object.fromEntries(
+    hosts.hosts.map((h) => [h.name, overridden(h.name, h.hostKey)]),
+  );
+  if (bastion) pinnedKeys.bastion = overridden("bastion", bastion.hostKey);
+  function overridden(name: string, generated: pulumi.Output<string>): pulumi.Output<string> {
+    const explicit = config.ssh.hostKeys[name];
+    return explicit === undefined ? generated : pulumi.output(explicit);
+  }
   const release = new Release(
     `${config.app}-release`,
     {
@@ -210,7 +234,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         name: h.name,
         address:
           config.network.hostSubnets === "public" ? h.instance.publicIp : h.instance.privateIp,
-        hostKey: config.ssh.hostKeys[h.name],
+        hostKey: pinnedKeys[h.name],
         dependsOn: [h.instance],
       })),
       batchSize: config.release.batchSize,
@@ -220,7 +244,8 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       agent,
       privateKey: sshPrivateKey,
       bastionAddress: bastion?.publicIp,
-      bastionHostKey: config.ssh.hostKeys.bastion,
+      bastionHostKey: pinnedKeys.bastion,
+      secretNames: Object.keys(config.secretEnv).sort(),
     },
     checked,
   );
@@ -243,6 +268,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     bastion: bastion?.publicIp ?? null,
     logBucket: logs?.bucketName ?? null,
     sshUser: SSH_USER,
+    hostKeys: pinnedKeys,
     releases: release.summaries,
   };
 }

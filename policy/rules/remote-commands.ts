@@ -111,12 +111,15 @@ export const remoteCommandPinsHostKey: ResourceValidationPolicy = {
   name: "remote-command-pins-host-key",
   description:
     "remote.Command connections pin the host's SSH key (connection.hostKey, and proxy.hostKey): without " +
-    "it the key is not checked and a man in the middle could receive the release's secrets. Advisory: " +
-    "a new instance's key is only known after it boots, so pinning needs a key generated ahead of " +
-    "time or read from the console output.",
-  enforcementLevel: "advisory",
-  severity: "medium",
-  remediationSteps: "Pass the host's public key as connection.hostKey once it is known.",
+    "it the key is not checked and a man in the middle could receive the release's secrets. A new " +
+    "instance's key can be known before it boots: generate it ahead (berth generates each host's " +
+    "and the bastion's, delivered to the instance by its role, never in user data).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Generate the host's key ahead (tls.PrivateKey), deliver the private half to the instance " +
+    "through a secret its role may read, and pass the public half as connection.hostKey (and " +
+    "proxy.hostKey).",
   validateResource: validateResourceOfType(
     command.remote.Command,
     (cmd, _args, reportViolation) => {

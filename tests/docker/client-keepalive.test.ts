@@ -17,6 +17,13 @@ import { docker, dockerResult, publishedAddress, waitFor } from "../support/dock
 import { request } from "./http";
 import { buildImages, NGINX_IMAGE, RUN_PREFIX } from "./fixture";
 
+/** The first-boot host key step every host's user data carries (a parameter's name, no key). */
+const HOST_KEY_BOOT = {
+  parameterName: "/berth/shop-api/staging/host-keys/host-1",
+  region: "eu-west-1",
+  script: "#!/usr/bin/env bash\n",
+};
+
 /** nginx resolves the image's default upstream (`app:3000`) when it reads its config. */
 const APP_HOST = ["--add-host", "app:127.0.0.1"];
 
@@ -45,6 +52,7 @@ async function nginxDump(flags: string[]): Promise<string> {
 function proxyEnvFile(idleTimeoutSeconds: number): string {
   const cloudConfig = parseYaml(
     renderCloudConfig({
+      hostKey: HOST_KEY_BOOT,
       app: "shop-api",
       stack: "staging",
       registryHosts: ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"],

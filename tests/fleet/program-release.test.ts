@@ -180,9 +180,12 @@ async function runProgramOnFleet(image: string) {
       throw new Error(`${resource}: user ${connection.user}`);
     if (connection.privateKey !== privateKey) throw new Error(`${resource}: not the fleet's key`);
     const container = fleet.hosts.find((h) => h.name === host)?.container as string;
-    if (!booted.has(host)) await firstBoot(host, container, registered);
     const pinned = pinnedRunner(endpoint, hostKey);
-    if (executed.every((e) => e.host !== host)) await waitForSsh(endpoint, pinned);
+    if (!booted.has(host)) {
+      await firstBoot(host, container, registered);
+      // sshd re-executes with the new key; like the provider's dial, wait until it answers.
+      await waitForSsh(endpoint, pinned);
+    }
     const command = String(inputs.create);
     const stdin = String(inputs.stdin ?? "");
     executed.push({ resource, host, command, stdin });
@@ -244,6 +247,8 @@ describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
     assert.ok(load.sent > 100, `too little load to prove anything (${load.sent} requests)`);
     assert.equal(load.errors + load.timeouts + load.non2xx, 0, "requests failed");
     const { program, executed } = result;
+    // The hosts now prove their generated keys: the suite's own SSH (status checks) learns them.
+    await refreshFleet();
 
     // Exactly the plan: install then deploy on each host, one host after another (a release
     // command sends the first host alone), each with the plan's command and stdin, byte for byte.

@@ -12,14 +12,8 @@ export const ACCEPTED_ADVISORIES: Record<string, Record<string, string>> = {
     "vpc-flow-logs":
       "staging leaves the log archive off (berth:logs) to stay cheap; flow logs detect rather than " +
       "prevent, and prod has them.",
-    "remote-command-pins-host-key":
-      "a new instance's SSH host key exists only after it boots, and generating it ahead would put a " +
-      "private key into user data (which ec2-user-data-no-credentials forbids); the path to the host " +
-      "is the stack's own VPC or an allowed CIDR.",
   },
-  prod: {
-    "remote-command-pins-host-key":
-      "as in staging, for the hosts and the bastion: keys are unknown before boot; hosts are reached " +
-      "only through the bastion, which only the allowed CIDRs can reach.",
-  },
+  // None: remote-command-pins-host-key, once accepted here, is mandatory now that the program
+  // generates and pins every host's and the bastion's SSH host key.
+  prod: {},
 };

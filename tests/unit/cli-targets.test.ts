@@ -87,7 +87,30 @@ describe("cli: stacks and hosts", () => {
     assert.equal(target.access.knownHostsFile, join(root, ".berth", "known_hosts.prod"));
   });
 
-  it("pins host keys from berth:ssh.hostKeys when every host and the bastion has one", () => {
+  it("pins the host keys the program generated (its hostKeys output), and nothing else", () => {
+    writeFileSync(join(root, "Pulumi.prod.yaml"), "config:\n  berth:app: shop\n");
+    const outputs = {
+      bastion: "203.0.113.7",
+      hosts: [
+        { name: "host-1", privateIp: "10.0.10.5" },
+        { name: "host-2", privateIp: "10.0.11.5" },
+      ],
+      hostKeys: {
+        "host-1": "ssh-ed25519 AAAAgen1",
+        "host-2": "ssh-ed25519 AAAAgen2",
+        bastion: "ssh-ed25519 AAAAgenBastion",
+      },
+    };
+    const run = () => ({ status: 0, stdout: JSON.stringify(outputs), stderr: "", missing: false });
+    const target = awsTarget("prod", { root, run });
+    assert.equal(target.access.strictHostKeyChecking, "yes");
+    assert.equal(
+      readFileSync(target.access.knownHostsFile, "utf8"),
+      "10.0.10.5 ssh-ed25519 AAAAgen1\n10.0.11.5 ssh-ed25519 AAAAgen2\n203.0.113.7 ssh-ed25519 AAAAgenBastion\n",
+    );
+  });
+
+  it("pins host keys from berth:ssh.hostKeys when every host and the bastion has one (outputs that predate hostKeys)", () => {
     writeFileSync(
       join(root, "Pulumi.prod.yaml"),
       [

@@ -25,6 +25,13 @@ import { ProgramRun, REPO_ROOT, runProgram, runStackOnce } from "../support/pulu
 import { pulumi } from "../support/pulumi/sdk";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
 
+/** The first-boot host key step every host's user data carries (a parameter's name, no key). */
+const HOST_KEY_BOOT = {
+  parameterName: "/berth/shop-api/staging/host-keys/host-1",
+  region: "eu-west-1",
+  script: "#!/usr/bin/env bash\n",
+};
+
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const COMMAND = "command:remote:Command";
@@ -103,6 +110,7 @@ describe("infra on AWS: SSH details Amazon Linux 2023 insists on", () => {
 
   it("writes the registry config for root only: the agent runs docker as root through sudo -n", () => {
     const userData = renderCloudConfig({
+      hostKey: HOST_KEY_BOOT,
       app: "shop-api",
       stack: "staging",
       registryHosts: [REGISTRY],
@@ -153,6 +161,7 @@ describe("infra on AWS: the ALB -> nginx -> app timeout chain", () => {
 
   it("hands nginx its keep-alive in the proxy env file cloud-init writes", async () => {
     const userData = renderCloudConfig({
+      hostKey: HOST_KEY_BOOT,
       app: "shop-api",
       stack: "staging",
       registryHosts: [REGISTRY],

@@ -47,7 +47,7 @@ describe("first boot: hosts are created only once their egress exists", () => {
     ]);
   });
 
-  it("egress through endpoints only: after the ECR interface endpoints too", async () => {
+  it("egress through endpoints only: after the ECR and SSM interface endpoints too", async () => {
     const run = await runProgram({
       stack: "prod",
       configOverrides: {
@@ -60,7 +60,7 @@ describe("first boot: hosts are created only once their egress exists", () => {
       },
     });
     const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint");
-    assert.equal(endpoints.length, 3, "s3, ecr.api, ecr.dkr");
+    assert.equal(endpoints.length, 4, "s3, ecr.api, ecr.dkr, ssm (the hosts' SSH host keys)");
     assertBootsAfter(run, ["aws:ec2/vpcEndpoint:VpcEndpoint"]);
   });
 });

@@ -32,6 +32,13 @@ import { buildReleaseSpec } from "../../infra/src/releaseSpec";
 import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
 
+/** The first-boot host key step every host's user data carries (a parameter's name, no key). */
+const HOST_KEY_BOOT = {
+  parameterName: "/berth/shop-api/staging/host-keys/host-1",
+  region: "eu-west-1",
+  script: "#!/usr/bin/env bash\n",
+};
+
 const REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 const IMAGES = {
   app: `${REGISTRY}/shop-api-staging-app@sha256:${"1".repeat(64)}`,
@@ -130,6 +137,7 @@ describe("infra helpers (pure, no mocks)", () => {
   describe("cloud-init user-data", () => {
     const agent = readAgentScript();
     const userData = renderCloudConfig({
+      hostKey: HOST_KEY_BOOT,
       app: "shop-api",
       stack: "staging",
       registryHosts: [REGISTRY],
@@ -185,6 +193,7 @@ describe("infra helpers (pure, no mocks)", () => {
 
     it("is identical for identical input (no timestamps)", () => {
       const again = renderCloudConfig({
+        hostKey: HOST_KEY_BOOT,
         app: "shop-api",
         stack: "staging",
         registryHosts: [REGISTRY],

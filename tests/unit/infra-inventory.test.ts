@@ -36,15 +36,18 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
       "aws:lb/targetGroupAttachment:TargetGroupAttachment": 1,
+      "aws:ssm/parameter:Parameter": 1,
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
       "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 4,
       "berth:hosts:Hosts": 1,
+      "berth:hosts:MachineHostKey": 1,
       "berth:image:ContainerImage": 2,
       "berth:lb:LoadBalancer": 1,
       "berth:network:Network": 1,
       "berth:release:Release": 1,
       "command:remote:Command": 2,
       "docker:index/image:Image": 2,
+      "tls:index/privateKey:PrivateKey": 1,
     });
   });
 
@@ -64,9 +67,9 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
       "aws:ecr/lifecyclePolicy:LifecyclePolicy": 2,
       "aws:ecr/repository:Repository": 2,
-      "aws:iam/instanceProfile:InstanceProfile": 1,
-      "aws:iam/role:Role": 1,
-      "aws:iam/rolePolicy:RolePolicy": 1,
+      "aws:iam/instanceProfile:InstanceProfile": 2,
+      "aws:iam/role:Role": 2,
+      "aws:iam/rolePolicy:RolePolicy": 2,
       "aws:lb/listener:Listener": 2,
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
@@ -77,10 +80,12 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "aws:s3/bucketPolicy:BucketPolicy": 1,
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 3,
+      "aws:ssm/parameter:Parameter": 3,
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 4,
       "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 6,
       "berth:bastion:Bastion": 1,
       "berth:hosts:Hosts": 1,
+      "berth:hosts:MachineHostKey": 3,
       "berth:image:ContainerImage": 2,
       "berth:lb:LoadBalancer": 1,
       "berth:logs:LogArchive": 1,
@@ -88,6 +93,7 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "berth:release:Release": 1,
       "command:remote:Command": 4,
       "docker:index/image:Image": 2,
+      "tls:index/privateKey:PrivateKey": 3,
     });
   });
 

@@ -211,33 +211,7 @@ describe("infra release: the per-host deploy commands", () => {
     assert.equal(proxy.user, "ec2-user");
   });
 
-  it("verifies host keys once they are pinned in config, bastion included", async () => {
-    const hostKey =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0zZ7n3sV1wQyX9c8Tt3cJ6bQvJ3Fz1m2QGkq7Yx9hA";
-    const bastionKey =
-      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH7pQk2sW9vL4xYc1bN8mT5rD3fG6hJ0kL2zX4cV8bNm";
-    const run = await runProgram({
-      stack: "prod",
-      configOverrides: {
-        "berth:ssh": {
-          allowedCidrs: ["203.0.113.10/32"],
-          publicKey:
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGfS5lsl8Gddi9WmUmliKD1lapEk7fBZKNec/WB/7jYq deploy@shop-api-prod",
-          hostKeys: { "host-1": hostKey, bastion: bastionKey },
-        },
-      },
-    });
-    const [one, two] = deploys(run).map((d) => d.inputs.connection as Record<string, unknown>);
-    assert.equal(one?.hostKey, hostKey);
-    assert.equal((one?.proxy as Record<string, unknown>).hostKey, bastionKey);
-    assert.equal(two?.hostKey, undefined, "host-2 is not pinned yet");
-    assert.equal(
-      deploys(prod)
-        .map((d) => (d.inputs.connection as Record<string, unknown>).hostKey)
-        .filter(Boolean).length,
-      0,
-    );
-  });
+  // Which key each connection pins (generated, or berth:ssh.hostKeys): infra-host-keys.test.ts.
 
   it("installs the agent it hashes, waiting for cloud-init first", () => {
     for (const install of installs(prod)) {

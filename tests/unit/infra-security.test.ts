@@ -49,6 +49,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
         rule("bastion", "in", "tcp", "22-22", "198.51.100.0/28"),
         rule("bastion", "in", "tcp", "22-22", "203.0.113.10/32"),
         rule("bastion", "out", "tcp", "22-22", "sg:hosts"),
+        rule("bastion", "out", "tcp", "443-443", "0.0.0.0/0"),
         rule("hosts", "in", "tcp", "22-22", "sg:bastion"),
         rule("hosts", "in", "tcp", "80-80", "sg:alb"),
         rule("hosts", "out", "-1", "all", "0.0.0.0/0"),
@@ -56,7 +57,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     );
   });
 
-  it("adds HTTPS from the hosts to the ECR endpoints in an endpoints-only layout", async () => {
+  it("adds HTTPS from the hosts to the ECR and SSM endpoints in an endpoints-only layout", async () => {
     const run = await runProgram({
       stack: "prod",
       configOverrides: {
@@ -79,6 +80,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
       "Gateway com.amazonaws.eu-west-1.s3",
       "Interface com.amazonaws.eu-west-1.ecr.api",
       "Interface com.amazonaws.eu-west-1.ecr.dkr",
+      "Interface com.amazonaws.eu-west-1.ssm",
     ]);
     assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 0);
   });
@@ -183,9 +185,9 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(build.platform, "linux/arm64", "images built for the Graviton hosts");
   });
 
-  it("lets only EC2 assume the host role, which may pull from the stack's two repositories and nothing else", () => {
+  it("lets only EC2 assume the host role, which may pull from the stack's two repositories and read the hosts' own host keys, nothing else", () => {
     for (const run of [staging, prod]) {
-      const [role] = run.ofType("aws:iam/role:Role");
+      const [role] = run.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-hosts-"));
       assert.ok(role);
       assert.deepEqual(JSON.parse(String(role.inputs.assumeRolePolicy)), {
         Version: "2012-10-17",
@@ -202,8 +204,19 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
         [],
         "no managed policy: the ECR one covers every repository, the SSM one ssm:GetParameter* on *",
       );
-      const [pull, ...others] = run.ofType("aws:iam/rolePolicy:RolePolicy");
+      const [pull, ...others] = run
+        .ofType("aws:iam/rolePolicy:RolePolicy")
+        .filter((p) => p.inputs.role === role.id);
       assert.deepEqual(others, []);
+      const hostKeyParameters = run
+        .ofType("aws:ssm/parameter:Parameter")
+        .filter((p) => /\/host-keys\/host-\d+$/.test(String(p.inputs.name)))
+        .map((p) => String(p.state.arn))
+        .sort();
+      assert.equal(
+        hostKeyParameters.length,
+        run.ofType(INSTANCE).filter((i) => i.name.includes("-hosts-")).length,
+      );
       assert.equal(pull?.inputs.role, role.id);
       const repositories = run
         .ofType("aws:ecr/repository:Repository")
@@ -224,6 +237,12 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
             ],
             Resource: repositories,
           },
+          {
+            Sid: "ReadOwnHostKey",
+            Effect: "Allow",
+            Action: "ssm:GetParameter",
+            Resource: hostKeyParameters,
+          },
         ],
       });
       assert.equal(role.inputs.inlinePolicies, undefined);
@@ -233,8 +252,38 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
       for (const h of run.ofType(INSTANCE).filter((i) => i.name.includes("-hosts-")))
         assert.equal(h.inputs.iamInstanceProfile, profile?.id);
     }
+    // The bastion's own role may read its own host key parameter, nothing else.
     const bastion = prod.get(INSTANCE, "shop-api-bastion-instance");
-    assert.equal(bastion.inputs.iamInstanceProfile, undefined, "the bastion needs no AWS API");
+    const bastionRole = prod.get("aws:iam/role:Role", "shop-api-bastion-role");
+    const bastionProfile = prod.get(
+      "aws:iam/instanceProfile:InstanceProfile",
+      "shop-api-bastion-profile",
+    );
+    assert.equal(bastionProfile.inputs.role, bastionRole.id);
+    assert.equal(bastion.inputs.iamInstanceProfile, bastionProfile.id);
+    const bastionParameter = prod.get(
+      "aws:ssm/parameter:Parameter",
+      "shop-api-bastion-host-key-parameter",
+    );
+    const bastionPolicy = prod.get("aws:iam/rolePolicy:RolePolicy", "shop-api-bastion-host-key");
+    assert.equal(bastionPolicy.inputs.role, bastionRole.id);
+    assert.deepEqual(JSON.parse(String(bastionPolicy.inputs.policy)), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReadOwnHostKey",
+          Effect: "Allow",
+          Action: "ssm:GetParameter",
+          Resource: [
+            `arn:aws:ssm:eu-west-1:123456789012:parameter/berth/shop-api/prod/host-keys/bastion`,
+          ],
+        },
+      ],
+    });
+    assert.equal(
+      bastionParameter.state.arn,
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/berth/shop-api/prod/host-keys/bastion",
+    );
   });
 
   it("terminates TLS 1.2/1.3 in prod and redirects HTTP; staging forwards HTTP", () => {

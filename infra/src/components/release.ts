@@ -15,6 +15,8 @@ import {
   planRollout,
   rolloutOrder,
 } from "../rollout/plan";
+import { ConfigError } from "../config";
+import { hostKeyLine, unpinnedSecretsProblem } from "../hostKeys";
 
 /** The user cloud-init creates on Amazon Linux 2023 (passwordless sudo); root logins are off. */
 export const SSH_USER = HOST_LOGIN_USER;
@@ -34,8 +36,12 @@ export interface ReleaseTarget {
   name: string;
   /** The address to SSH to: a public IP, or a private one (through the bastion or a VPN). */
   address: pulumi.Input<string>;
-  /** The host's SSH public key when known (pinned in config after first boot). */
-  hostKey?: string;
+  /**
+   * The host's SSH public key line, pinned in the connection: the key the program generated for
+   * the host (or berth:ssh.hostKeys' override). Without one, the provider checks no key at all,
+   * so a deploy whose stdin carries secrets is refused.
+   */
+  hostKey?: pulumi.Input<string>;
   /** What the host's command waits on besides the previous batch (the instance itself). */
   dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -57,8 +63,13 @@ export interface ReleaseArgs {
   privateKey: pulumi.Output<string>;
   /** The bastion's public address, when hosts are only reachable through it. */
   bastionAddress?: pulumi.Input<string>;
-  /** The bastion's SSH public key when known. */
-  bastionHostKey?: string;
+  /** The bastion's SSH public key line, pinned in every proxied connection. */
+  bastionHostKey?: pulumi.Input<string>;
+  /**
+   * Names of the secrets the deploy's stdin carries (berth:secretEnv's keys): with any, a host
+   * whose connection (or bastion) has no pinned key is refused before anything is sent.
+   */
+  secretNames: string[];
 }
 
 /** One host's result: the agent's JSON summary line (null when the output held none). */
@@ -77,21 +88,23 @@ export class Release extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:release:Release", name, {}, opts);
 
-    // A new instance's host key exists only after it boots (generating it ahead would put a
-    // private key into user-data), so it is verified only once pinned in config
-    // (berth:ssh.hostKeys); until then the path to the host is our own VPC or the bastion.
+    // Every key is pinned: the program generates each host's and the bastion's key before the
+    // instance exists (hostKeys.ts), so the provider verifies the server on the first dial.
+    const pin = (key: pulumi.Input<string> | undefined) =>
+      key === undefined ? undefined : pulumi.output(key).apply(hostKeyLine);
+    const bastionHostKey = pin(args.bastionHostKey);
     const connectionFor = (target: ReleaseTarget): command.types.input.remote.ConnectionArgs => ({
       host: target.address,
       user: SSH_USER,
       privateKey: args.privateKey,
-      hostKey: target.hostKey,
+      hostKey: pin(target.hostKey),
       ...DIAL,
       proxy: args.bastionAddress
         ? {
             host: args.bastionAddress,
             user: SSH_USER,
             privateKey: args.privateKey,
-            hostKey: args.bastionHostKey,
+            hostKey: bastionHostKey,
             ...DIAL,
           }
         : undefined,
@@ -121,6 +134,31 @@ export class Release extends pulumi.ComponentResource {
     const hostPlan = (host: string) =>
       plan.apply((p) => p.batches.flat().find((h) => h.host === host) as HostPlan);
     const install = planAgentInstall(args.agent);
+    // The deploy's stdin, only once the connection it travels over is pinned (a ConfigError: one
+    // line naming the host, no stack trace, and no command runs).
+    const registrySecrets = pulumi
+      .output(args.registry)
+      .apply((r) => (r.method === "password" ? ["the registry password"] : []));
+    const guardedStdin = (target: ReleaseTarget, step: pulumi.Output<HostPlan>) =>
+      pulumi
+        .all([
+          step,
+          registrySecrets,
+          pulumi.output(target.hostKey ?? ""),
+          pulumi.output(args.bastionHostKey ?? ""),
+        ])
+        .apply(([s, registryNames, hostKey, bastionKey]) => {
+          const problem = unpinnedSecretsProblem(
+            {
+              host: target.name,
+              hostKey,
+              bastion: args.bastionAddress ? { hostKey: bastionKey } : undefined,
+            },
+            [...args.secretNames, ...registryNames],
+          );
+          if (problem) throw new ConfigError(problem);
+          return s.deploy.stdin;
+        });
 
     this.summaries = {};
     let previousBatch: pulumi.Resource[] = [];
@@ -164,7 +202,7 @@ export class Release extends pulumi.ComponentResource {
             // No delete: the agent on the host owns the old containers. A replacement creates the
             // new resource before deleting the old one; a delete that stopped containers would
             // kill the release that was just started.
-            stdin: pulumi.secret(step.apply((s) => s.deploy.stdin)),
+            stdin: pulumi.secret(guardedStdin(target, step)),
             triggers: pulumi.unsecret(step.apply((s) => s.deploy.triggers)),
             // Secrets flow on stdin; a failing release command may print them on stderr, and the
             // summary's reason (stdout) quotes its last lines.

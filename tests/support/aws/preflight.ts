@@ -1643,6 +1643,39 @@ const serviceRules: PreflightRule[] = [
     passing: [fixture(TYPES.ssmParameter, { name: "/berth/shop-api/prod/release" })],
   }),
   defineRule({
+    id: "ssm-parameter-type-tier",
+    requirement:
+      "A parameter's type is String, StringList or SecureString, and its tier Standard, Advanced or Intelligent-Tiering.",
+    types: [TYPES.ssmParameter],
+    docs: "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html",
+    inspect: (r) => {
+      const problems: Violation[] = [];
+      const type = r.inputs.type;
+      if (type !== undefined && !["String", "StringList", "SecureString"].includes(String(type)))
+        problems.push({
+          field: "type",
+          value: type,
+          reason: "must be String, StringList or SecureString",
+        });
+      const tier = r.inputs.tier;
+      if (
+        tier !== undefined &&
+        !["Standard", "Advanced", "Intelligent-Tiering"].includes(String(tier))
+      )
+        problems.push({
+          field: "tier",
+          value: tier,
+          reason: "must be Standard, Advanced or Intelligent-Tiering",
+        });
+      return problems;
+    },
+    breaking: [
+      breaks("type", fixture(TYPES.ssmParameter, { type: "Secret" })),
+      breaks("tier", fixture(TYPES.ssmParameter, { tier: "Premium" })),
+    ],
+    passing: [fixture(TYPES.ssmParameter, { type: "SecureString", tier: "Standard" })],
+  }),
+  defineRule({
     id: "ssm-parameter-value",
     requirement:
       "A parameter value is at most 4 KB in the Standard tier and 8 KB in the Advanced tier.",

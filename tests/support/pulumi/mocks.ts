@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { pulumi } from "./sdk";
 import { unwrapSecrets } from "./secrets";
 
@@ -58,6 +58,54 @@ function cidrRange(cidr: string): { base: number; size: number } | undefined {
 
 function ip(value: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join(".");
+}
+
+const sshString = (data: Buffer | string): Buffer => {
+  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+
+/**
+ * An ed25519 key pair from a 32-byte seed, as `tls.PrivateKey` outputs it: the private key in
+ * OpenSSH's format (unencrypted) and the public key line `ssh-ed25519 AAAA...`.
+ */
+export function ed25519FromSeed(seed: Buffer): {
+  privateKeyOpenssh: string;
+  publicKeyOpenssh: string;
+} {
+  const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), seed]);
+  const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
+  const publicBytes = Buffer.from(jwk.x ?? "", "base64url");
+  const publicBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(publicBytes)]);
+  const check = Buffer.alloc(4);
+  check.writeUInt32BE(seed.readUInt32BE(0));
+  let secret = Buffer.concat([
+    check,
+    check,
+    sshString("ssh-ed25519"),
+    sshString(publicBytes),
+    sshString(Buffer.concat([seed, publicBytes])),
+    sshString(""),
+  ]);
+  for (let pad = 1; secret.length % 8 !== 0; pad++)
+    secret = Buffer.concat([secret, Buffer.from([pad])]);
+  const body = Buffer.concat([
+    Buffer.from("openssh-key-v1\0"),
+    sshString("none"),
+    sshString("none"),
+    sshString(""),
+    Buffer.from([0, 0, 0, 1]),
+    sshString(publicBlob),
+    sshString(secret),
+  ]);
+  const base64 = body.toString("base64").replace(/(.{70})/g, "$1\n");
+  return {
+    privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64.trim()}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKeyOpenssh: `ssh-ed25519 ${publicBlob.toString("base64")}`,
+  };
 }
 
 /** Pulumi's auto-naming: logical name + 7 random characters (deterministic here). */
@@ -284,6 +332,21 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
       }
       case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
         return withState(`${String(plain.targetGroupArn)}-${String(plain.targetId)}`);
+      case "tls:index/privateKey:PrivateKey": {
+        // A real ed25519 pair in the provider's formats, derived from the name like every other
+        // mocked value: the fleet tests install the private half on a host and dial it pinned.
+        const pair = ed25519FromSeed(Buffer.from(fakeHex(`${args.type}/${args.name}`, 64), "hex"));
+        return withState(`${args.name}-${hex(8)}`, {
+          algorithm: "ED25519",
+          privateKeyOpenssh: pair.privateKeyOpenssh,
+          publicKeyOpenssh: `${pair.publicKeyOpenssh}\n`,
+        });
+      }
+      case "aws:ssm/parameter:Parameter":
+        return withState(String(plain.name), {
+          arn: arn("ssm", `parameter${String(plain.name)}`),
+          version: 1,
+        });
       case "command:remote:Command":
         return withState(`${args.name}${hex(8)}`, {
           stdout: agentStdout(String(plain.create ?? "")),

@@ -98,6 +98,11 @@ export interface RunProgramOptions {
    * resource as a failed command fails it under the real provider. The fleet tests use this to
    * execute the program's own `Release` against the local fleet.
    */
+  /**
+   * Runs this instead of the berth program (with the same config, mocks and recording): for
+   * tests of one component under the engine's rules. Returns the stack outputs.
+   */
+  program?: () => Record<string, unknown>;
   executeRemoteCommand?: (
     name: string,
     inputs: Record<string, unknown>,
@@ -270,7 +275,10 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
     }));
   };
 
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => createBerthStack())) ?? {};
+  const outputs =
+    (await pulumi.runtime.runInPulumiStack(async () =>
+      options.program ? options.program() : createBerthStack(),
+    )) ?? {};
   const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> })
     .waitForRPCs;
   await waitForRPCs?.();

@@ -10,7 +10,7 @@ export interface VpcEndpointsArgs {
   /** The private subnets' route tables: the S3 gateway endpoint adds its route to each. */
   routeTableIds: pulumi.Input<string>[];
   /**
-   * The ECR interface endpoints (egress `endpoints`: the hosts have no internet at all): the
+   * The ECR and SSM interface endpoints (egress `endpoints`: the hosts have no internet at all): the
    * subnets they get a network interface in and their security group. undefined: none.
    */
   ecr: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> } | undefined;
@@ -18,7 +18,8 @@ export interface VpcEndpointsArgs {
 
 /**
  * The free S3 gateway endpoint of a private layout (image layers and the Amazon Linux
- * repositories; it also keeps layer pulls off the NAT), and with `ecr` the ECR interface endpoints.
+ * repositories; it also keeps layer pulls off the NAT), and with `ecr` the ECR interface endpoints
+ * and SSM's (where the hosts fetch their SSH host keys at first boot).
  */
 export function createVpcEndpoints(
   scope: NetworkScope,
@@ -40,7 +41,8 @@ export function createVpcEndpoints(
   const ecr = args.ecr;
   return [
     s3,
-    ...["ecr.api", "ecr.dkr"].map((service) => {
+    // ssm: the hosts fetch their SSH host key (hostKeys.ts) at first boot.
+    ...["ecr.api", "ecr.dkr", "ssm"].map((service) => {
       return new aws.ec2.VpcEndpoint(
         `${scope.name}-${service.replace(".", "-")}`,
         {

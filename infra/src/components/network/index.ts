@@ -30,9 +30,10 @@ export interface NetworkArgs {
    * How private hosts reach ECR and the OS repositories. single-nat: one NAT gateway (about
    * $33/month + $0.045/GB; the zone it sits in is a single point of failure for egress).
    * nat-per-zone: one per zone (zone-independent, costs that per zone). endpoints: no internet at
-   * all; interface endpoints for ECR (about $7.5/month per endpoint per zone) plus the free S3
-   * gateway (image layers and the Amazon Linux repositories); the app then cannot call the internet,
-   * and SSM Session Manager would need three more endpoints (ssm, ssmmessages, ec2messages).
+   * all; interface endpoints for ECR and SSM's parameter store (the hosts' SSH host keys; about
+   * $7.5/month per endpoint per zone) plus the free S3 gateway (image layers and the Amazon Linux
+   * repositories); the app then cannot call the internet, and SSM Session Manager would need two
+   * more endpoints (ssmmessages, ec2messages).
    * Private layouts always get the free S3 gateway endpoint, which also keeps layer pulls off the NAT.
    */
   egress: "single-nat" | "nat-per-zone" | "endpoints" | "internet";

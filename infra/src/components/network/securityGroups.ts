@@ -149,6 +149,15 @@ function sshRules(
     toPort: 22,
     referencedSecurityGroupId: hosts.id,
   });
+  // The bastion's one AWS call: its SSH host key from SSM (public endpoint) at first boot.
+  egressRule(scope, "bastion-out-https", {
+    securityGroupId: bastion.id,
+    description: "HTTPS to AWS APIs: its SSH host key from SSM at first boot",
+    ipProtocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+    cidrIpv4: "0.0.0.0/0",
+  });
   ingressRule(scope, "hosts-in-ssh-bastion", {
     securityGroupId: hosts.id,
     description: "SSH from the bastion only",
