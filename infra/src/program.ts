@@ -14,12 +14,15 @@ import { readAgentScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
+import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
 import { LogArchive } from "./components/logArchive";
 import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./cloudConfig";
+import { Deferred, deferred } from "./deferred";
+import { HOST_HTTP_PORT } from "./components/network";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
 export interface StackOutputs {
@@ -59,6 +62,18 @@ function deployAccountCheck(config: StackConfig): pulumi.Output<pulumi.Resource[
 
 /** Builds the whole stack from its config. The entry point (index.ts) and the tests call this. */
 export function createBerthStack(config: StackConfig = loadStackConfig()): StackOutputs {
+  // Per host: its target healthy behind the ALB after its release. The next host's instance waits
+  // for it, but the ALB and the release are created after the hosts.
+  const serving = Array.from({ length: config.hosts.count }, () => deferred<pulumi.Resource[]>());
+  try {
+    return createStack(config, serving);
+  } finally {
+    // After a failure the hosts must not wait for ever on waits that were never created.
+    for (const gate of serving) gate.resolve([]);
+  }
+}
+
+function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]): StackOutputs {
   const stack = pulumi.getStack();
   const badStackName = stackNameProblem(stack);
   if (badStackName) throw new ConfigError(badStackName);
@@ -143,6 +158,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       sshPublicKey: config.ssh.publicKey,
       userData,
       egressReady: network.egressReady,
+      serving: serving.map((gate) => gate.promise),
       pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
     },
     checked,
@@ -224,6 +240,29 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     },
     checked,
   );
+
+  hosts.hosts.forEach((h, i) => {
+    const deploy = release.deploys[h.name] as pulumi.CustomResource;
+    const attachment = loadBalancer.attachments[i] as pulumi.Resource;
+    const healthy = new HealthyTarget(
+      `${config.app}-${h.name}-healthy`,
+      {
+        region: config.region,
+        targetGroupArn: loadBalancer.targetGroupArn,
+        instanceId: h.instance.id,
+        port: HOST_HTTP_PORT,
+        instanceType: h.instance.instanceType,
+        release: deploy.id,
+        host: h.name,
+      },
+      // Under the ALB's component; after the account check too, as the deploy depends on it.
+      {
+        parent: loadBalancer,
+        dependsOn: [deploy, attachment, h.instance, ...loadBalancer.listeners],
+      },
+    );
+    serving[i]?.resolve([healthy]);
+  });
 
   return {
     url: loadBalancer.url,

@@ -45,6 +45,7 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "berth:release:Release": 1,
       "command:remote:Command": 2,
       "docker:index/image:Image": 2,
+      "pulumi-nodejs:dynamic:HealthyTarget": 1,
     });
   });
 
@@ -88,6 +89,7 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "berth:release:Release": 1,
       "command:remote:Command": 4,
       "docker:index/image:Image": 2,
+      "pulumi-nodejs:dynamic:HealthyTarget": 2,
     });
   });
 

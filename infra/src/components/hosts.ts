@@ -53,6 +53,12 @@ export interface HostsArgs {
   pullRepositoryArns: pulumi.Input<string | undefined>[];
   /** What the hosts' egress needs (routes, NAT gateways, endpoints): created before any host boots. */
   egressReady: pulumi.Resource[];
+  /**
+   * Per host, in order: what says it serves again (its target healthy behind the ALB after its
+   * release). Host N+1 is created or changed only after host N's entry; known later in the
+   * program (the ALB and the release come after the hosts), hence promises.
+   */
+  serving?: Promise<pulumi.Resource[]>[];
 }
 
 export interface Host {
@@ -111,6 +117,9 @@ export class Hosts extends pulumi.ComponentResource {
     this.hosts = hostNames(args.count).map((hostName, i) => {
       const zoneIndex = zoneIndexFor(i, args.availabilityZones.length);
       const zone = args.availabilityZones[zoneIndex] as string;
+      const prior = previous;
+      const before: Promise<pulumi.Resource[]> =
+        (i > 0 ? args.serving?.[i - 1] : undefined) ?? Promise.resolve([]);
       const instance = new aws.ec2.Instance(
         `${name}-${hostName}`,
         {
@@ -144,9 +153,14 @@ export class Hosts extends pulumi.ComponentResource {
           // `pulumi up --replace <urn>`.
           ignoreChanges: ["ami", "userData"],
           // Some changes (the instance type, for one) stop and start an instance. Chained, the
-          // hosts change one after another instead of all at once, so the others keep serving.
+          // hosts change one after another instead of all at once, and each only once the one
+          // before serves again behind the ALB, so the others keep serving.
           // cloud-init installs packages once, at first boot: the route out must exist by then.
-          dependsOn: [...args.egressReady, ...(previous ? [previous] : [])],
+          dependsOn: before.then((serving) => [
+            ...args.egressReady,
+            ...serving,
+            ...(prior ? [prior] : []),
+          ]) as pulumi.Input<pulumi.Resource[]>,
         },
       );
       previous = instance;

@@ -73,6 +73,8 @@ export type ReleaseSummary = pulumi.Output<AgentSummary | null>;
 export class Release extends pulumi.ComponentResource {
   /** Per host name, the agent's summary of the release it ran. */
   public readonly summaries: Record<string, ReleaseSummary>;
+  /** Per host name, its deploy command: done once the host serves the release. */
+  public readonly deploys: Record<string, command.remote.Command>;
 
   constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:release:Release", name, {}, opts);
@@ -123,6 +125,7 @@ export class Release extends pulumi.ComponentResource {
     const install = planAgentInstall(args.agent);
 
     this.summaries = {};
+    this.deploys = {};
     let previousBatch: pulumi.Resource[] = [];
     for (const batch of order) {
       const thisBatch: pulumi.Resource[] = [];
@@ -178,6 +181,7 @@ export class Release extends pulumi.ComponentResource {
           },
         );
         this.summaries[host] = deploy.stdout.apply(parseAgentSummary);
+        this.deploys[host] = deploy;
         thisBatch.push(deploy);
       }
       previousBatch = thisBatch;
