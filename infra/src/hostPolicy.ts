@@ -15,6 +15,15 @@ export function ecrRepositoryArn(imageReference: string, partition: string): str
   return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }
 
+/** The account and region of an ECR image reference, or undefined for another registry. */
+export function ecrImageRegistry(
+  imageReference: string,
+): { account: string; region: string } | undefined {
+  const match = ECR_IMAGE.exec(imageReference);
+  if (!match) return undefined;
+  return { account: match[1] as string, region: match[2] as string };
+}
+
 /** The host role's one inline policy: an ECR token, and pulls from these repositories only. */
 export function hostPullPolicy(repositoryArns: string[]): string {
   const repositories = [...new Set(repositoryArns)].sort();

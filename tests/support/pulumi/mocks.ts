@@ -159,8 +159,13 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
     const inputs = args.inputs as Record<string, unknown>;
     const plain = unwrapSecrets(inputs).value as Record<string, unknown>;
     const hex = (n: number) => fakeHex(`${args.type}/${args.name}`, n);
+    const partition = this.region.startsWith("us-gov-")
+      ? "aws-us-gov"
+      : this.region.startsWith("cn-")
+        ? "aws-cn"
+        : "aws";
     const arn = (service: string, resource: string) =>
-      `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+      `arn:${partition}:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
     const withState = (id: string, extra: Record<string, unknown> = {}) => ({
       id,
       state: { ...inputs, ...extra },
@@ -284,6 +289,15 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
       }
       case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
         return withState(`${String(plain.targetGroupArn)}-${String(plain.targetId)}`);
+      case "command:local:Command": {
+        // infra/tools/copy-image prints where the image landed: the destination repository with
+        // the source's digest.
+        const env = (plain.environment ?? {}) as Record<string, string>;
+        const source = env.BERTH_COPY_SOURCE ?? "";
+        const destination = env.BERTH_COPY_DESTINATION ?? "";
+        const copied = `${destination.replace(/:[^:/]+$/, "")}@${source.split("@")[1] ?? ""}`;
+        return withState(`${args.name}${hex(8)}`, { stdout: `${copied}\n`, stderr: "" });
+      }
       case "command:remote:Command":
         return withState(`${args.name}${hex(8)}`, {
           stdout: agentStdout(String(plain.create ?? "")),
