@@ -1,7 +1,7 @@
 /**
  * The fleet's two registries as a staging and a prod stack's repositories: staging's expires hard
  * (every manifest but the newest, through the registry API, after each push), and a promoted
- * release is copied into prod's by `infra/tools/copy-image`, run exactly as the Pulumi program's
+ * release is copied into prod's by `infra/tools/copy-image`, run as the Pulumi program's
  * `command.local.Command` runs it (the same command line and environment builder).
  */
 import { execFile } from "node:child_process";
@@ -10,6 +10,7 @@ import { deriveImage, pushImage } from "../../../fleet/src/images";
 import { docker } from "../../../fleet/src/exec";
 import {
   COPY_IMAGE_COMMAND,
+  authFile,
   copiedImage,
   copyImageEnvironment,
   copyResult,
@@ -40,7 +41,6 @@ const prod = (): Registry => ctx().fleet.prodRegistry;
 
 /** A host's image reference as this machine reaches the same registry, and back. */
 const toPush = (ref: string, r: Registry) => ref.replace(`${r.server}/`, `${r.pushServer}/`);
-const toHost = (ref: string, r: Registry) => ref.replace(`${r.pushServer}/`, `${r.server}/`);
 
 async function registryApi(r: Registry, method: string, path: string): Promise<number> {
   const auth = Buffer.from(`${REGISTRY_USER}:${r.password}`).toString("base64");
@@ -95,33 +95,59 @@ export async function pushToStaging(name: string): Promise<string> {
 }
 
 /**
- * Promotes an image (as the hosts name it) into prod's registry with the program's copy command.
- * Returns the copy as the hosts name it and how long the copy took.
+ * Runs the program's image copy on this machine: `environment` is what the program hands its
+ * `command.local.Command` (copyImageEnvironment), with registries named as the hosts name them.
+ * Only what differs from AWS is replaced: the registries' addresses (this machine reaches them on
+ * 127.0.0.1 ports), their logins (the fleet's, not ECR tokens) and TLS (plain HTTP). Returns the
+ * command's stdout with the hosts' names back, and how long it took.
  */
-export async function copyIntoProd(
-  image: string,
-  role: keyof typeof PROD_REPO,
-): Promise<{ image: string; ms: number }> {
-  const from = image.startsWith(`${staging().server}/`) ? staging() : prod();
-  const request = {
-    source: toPush(image, from),
-    destinationRepository: `${prod().pushServer}/${PROD_REPO[role]}`,
-    credentials: [staging(), prod()].map((r) => ({
-      server: r.pushServer,
-      username: REGISTRY_USER,
-      password: r.password,
-    })),
-    tlsVerify: false,
+export async function runCopyOnFleet(
+  environment: Record<string, string>,
+): Promise<{ stdout: string; ms: number }> {
+  const registries = [staging(), prod()];
+  const push = (ref: string) => registries.reduce((r, reg) => toPush(r, reg), ref);
+  const env = {
+    ...environment,
+    BERTH_COPY_SOURCE: push(environment.BERTH_COPY_SOURCE ?? ""),
+    BERTH_COPY_DESTINATION: push(environment.BERTH_COPY_DESTINATION ?? ""),
+    BERTH_COPY_AUTH: authFile(
+      registries.map((r) => ({
+        server: r.pushServer,
+        username: REGISTRY_USER,
+        password: r.password,
+      })),
+    ),
+    BERTH_COPY_TLS_VERIFY: "false",
   };
   const started = Date.now();
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(
       "/bin/sh",
       ["-c", COPY_IMAGE_COMMAND],
-      { cwd: REPO_ROOT, env: { ...process.env, ...copyImageEnvironment(request) } },
+      { cwd: REPO_ROOT, env: { ...process.env, ...env } },
       (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
     ),
   );
-  const copied = copyResult(stdout, copiedImage(request));
-  return { image: toHost(copied, prod()), ms: Date.now() - started };
+  return {
+    stdout: registries.reduce(
+      (out, r) => out.split(`${r.pushServer}/`).join(`${r.server}/`),
+      stdout,
+    ),
+    ms: Date.now() - started,
+  };
+}
+
+/**
+ * Promotes an image (as the hosts name it) into prod's registry, as the program does. Returns
+ * the copy as the hosts name it and how long the copy took.
+ */
+export async function copyIntoProd(
+  image: string,
+  role: keyof typeof PROD_REPO,
+): Promise<{ image: string; ms: number }> {
+  const request = { source: image, destinationRepository: `${prod().server}/${PROD_REPO[role]}` };
+  const { stdout, ms } = await runCopyOnFleet(
+    copyImageEnvironment({ ...request, credentials: [] }),
+  );
+  return { image: copyResult(stdout, copiedImage(request)), ms };
 }

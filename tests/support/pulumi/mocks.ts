@@ -76,7 +76,11 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
   private readonly subnetCidrs = new Map<string, string>();
   private readonly hostsPerSubnet = new Map<string, number>();
 
-  constructor(private readonly region: string) {}
+  /** `registryServer`: where the repositories live, when not in ECR (the local fleet's registry). */
+  constructor(
+    private readonly region: string,
+    private readonly registryServer?: string,
+  ) {}
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
     this.calls.push({ token: args.token, inputs: args.inputs });
@@ -252,7 +256,7 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           name,
           arn: arn("ecr", `repository/${name}`),
           registryId: MOCK_ACCOUNT_ID,
-          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com/${name}`,
+          repositoryUrl: `${this.registryServer ?? `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com`}/${name}`,
         });
       }
       case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
