@@ -246,7 +246,6 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
   );
 
   hosts.hosts.forEach((h, i) => {
-    const deploy = release.deploys[h.name] as pulumi.CustomResource;
     const attachment = loadBalancer.attachments[i] as pulumi.Resource;
     const healthy = new HealthyTarget(
       `${config.app}-${h.name}-healthy`,
@@ -256,14 +255,10 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
         instanceId: h.instance.id,
         port: HOST_HTTP_PORT,
         instanceType: h.instance.instanceType,
-        release: deploy.id,
         host: h.name,
       },
-      // Under the ALB's component; after the account check too, as the deploy depends on it.
-      {
-        parent: loadBalancer,
-        dependsOn: [deploy, attachment, h.instance, ...loadBalancer.listeners],
-      },
+      // Not after the host's release: the wait runs beside it (see HealthyTarget).
+      { parent: loadBalancer, dependsOn: [attachment, h.instance, ...loadBalancer.listeners] },
     );
     serving[i]?.resolve([healthy]);
   });

@@ -5,8 +5,12 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { TargetReading, waitUntilHealthy } from "../targetHealth";
 
-/** How long one host may take to pass the ALB's health checks after its release. */
-export const HEALTHY_TIMEOUT_SECONDS = 600;
+/**
+ * How long one host may take to pass the ALB's health checks: on a first `up` that is its boot,
+ * cloud-init and its first release (each step of which may take up to the release's 20 minutes
+ * in the worst case); after a stop and start, its containers coming back.
+ */
+export const HEALTHY_TIMEOUT_SECONDS = 1500;
 /** Between two DescribeTargetHealth calls (the health check runs every 5 s). */
 const POLL_INTERVAL_MS = 3000;
 
@@ -19,8 +23,6 @@ export interface HealthyTargetArgs {
   port: pulumi.Input<number>;
   /** Part of the inputs so that a changed type (a stop and start) makes the wait run again. */
   instanceType: pulumi.Input<string>;
-  /** The host's release (its deploy command's id): a new release makes the wait run again. */
-  release: pulumi.Input<string>;
   /** The host's name, for messages. */
   host: string;
 }
@@ -31,7 +33,6 @@ interface Inputs {
   instanceId: string;
   port: number;
   instanceType: string;
-  release: string;
   host: string;
 }
 
@@ -55,7 +56,7 @@ async function waitHealthy(inputs: Inputs): Promise<void> {
 
 /**
  * Create and update wait (no AWS resource is made); delete does nothing. Any change of input is an
- * update, so the wait runs again after the host's instance or release changed.
+ * update, so the wait runs again after the host's instance changed (a new id or type).
  */
 const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
@@ -76,7 +77,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
 /**
  * A wait, as a resource: done once the host's target is healthy behind the ALB. The next host's
  * instance depends on it, so a change that stops instances (an instance type) takes one host out
- * at a time and the next only once this one serves again.
+ * at a time and the next only once this one serves again. It does not depend on the host's
+ * release (it waits while the release runs): else every release would wait on the host before,
+ * through the next host's instance, and batches of hosts would no longer roll together.
  */
 export class HealthyTarget extends pulumi.dynamic.Resource {
   constructor(name: string, args: HealthyTargetArgs, opts?: pulumi.CustomResourceOptions) {
