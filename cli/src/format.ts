@@ -1,4 +1,4 @@
-import { AgentStatus, digest12 } from "../../infra/src/agent/contract";
+import { AgentStatus, BackgroundOutcome, digest12 } from "../../infra/src/agent/contract";
 
 export { parseAgentStatus } from "../../infra/src/agent/contract";
 
@@ -19,12 +19,61 @@ function receiptText(receipt: AgentStatus["lastReceipt"]): string {
   return [receipt.action, receipt.outcome || "?", receipt.time].filter(Boolean).join(" ");
 }
 
+/**
+ * The loud line for a summary that reports the previous deploy's failed background work
+ * (drain, old workers, prune), or null when there is none.
+ */
+export function backgroundFailureWarning(
+  host: string,
+  failure: BackgroundOutcome | null | undefined,
+): string | null {
+  if (!failure || failure.state !== "failed") return null;
+  const at = failure.time ? ` at ${failure.time}` : "";
+  return `WARNING: ${host}: the background work after deploying ${failure.release || "?"} (drain, old workers, prune) failed${at}: ${failure.reason || "no reason recorded"}; the previous release's containers may still run there (berth status --json lists them)`;
+}
+
+/** The latest deploy's background work on a host (agents before it existed report none). */
+function backgroundOf(status: AgentStatus): BackgroundOutcome | null {
+  return status.background ?? null;
+}
+
+/** The BACKGROUND column: running, succeeded, FAILED, or "-" when none ran. */
+function backgroundText(background: BackgroundOutcome | null): string {
+  if (!background) return "-";
+  return background.state === "failed" ? "FAILED" : background.state;
+}
+
+/** One loud line per host whose latest background work (drain, old workers, prune) failed. */
+export function backgroundWarnings(rows: HostStatusRow[]): string[] {
+  return rows
+    .map((row) =>
+      row.status ? backgroundFailureWarning(row.host, backgroundOf(row.status)) : null,
+    )
+    .filter((line): line is string => line !== null);
+}
+
 /** A fixed-width table: one line per host, unreachable hosts included with their error. */
 export function formatStatusTable(rows: HostStatusRow[]): string {
-  const header = ["HOST", "RELEASE", "DIGEST", "HEALTHY", "CONTAINERS", "LAST DEPLOY"];
+  const header = [
+    "HOST",
+    "RELEASE",
+    "DIGEST",
+    "HEALTHY",
+    "CONTAINERS",
+    "BACKGROUND",
+    "LAST DEPLOY",
+  ];
   const lines = rows.map((row) => {
     if (!row.status)
-      return [row.host, "-", "-", row.unreachable ? "unreachable" : "error", "-", row.error ?? ""];
+      return [
+        row.host,
+        "-",
+        "-",
+        row.unreachable ? "unreachable" : "error",
+        "-",
+        "-",
+        row.error ?? "",
+      ];
     const s = row.status;
     const running = s.containers.filter((c) => c.state === "running");
     const byRole = ["web", "worker", "proxy"]
@@ -36,6 +85,7 @@ export function formatStatusTable(rows: HostStatusRow[]): string {
       short(s.digest),
       s.healthy ? "yes" : "NO",
       byRole,
+      backgroundText(backgroundOf(s)),
       receiptText(s.lastReceipt),
     ];
   });

@@ -7,6 +7,7 @@ import { registerPromote } from "./commands/promote";
 import { registerRollback } from "./commands/rollback";
 import { registerSsh } from "./commands/ssh";
 import { registerStatus } from "./commands/status";
+import { registerSwitchBack } from "./commands/switch-back";
 import { localTarget } from "./local";
 import { CliError, PulumiRunner, runPulumiCli } from "./pulumi";
 import { capture, interactive, stream } from "./run";
@@ -68,6 +69,7 @@ export function buildProgram(deps: CliDeps, result: { exitCode: number }): Comma
   registerLogs(program, context);
   registerExec(program, context);
   registerRollback(program, context);
+  registerSwitchBack(program, context);
   registerSsh(program, context);
   registerPromote(program, context);
   return program;

@@ -1,10 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_LOGIN_USER, ReleaseSpec } from "../../infra/src/agent/contract";
+import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
 import { Fleet, connectFleet } from "../../fleet/src/fleet";
 import { FleetSettings, fleetSettings, rememberedSettings } from "../../fleet/src/settings";
 import { CliError } from "./pulumi";
 import { LOCAL_STACK, Target } from "./targets";
+
+/** The local fleet bakes briefly: long enough to catch a release that fails every request. */
+export const LOCAL_BAKE_SECONDS = 3;
 
 /** The app name the local fleet runs (the sample app under app-image/). */
 export const LOCAL_APP = "berth-demo";
@@ -30,6 +34,7 @@ export function localReleaseSpec(
     env: { SHUTDOWN_TIMEOUT_MS: "8000", SHUTDOWN_DRAIN_DELAY_MS: "1000" },
     timeouts: { healthSeconds: 30, drainSeconds: 2, stopSeconds: 10 },
     keepReleases: 3,
+    guard: { ...RELEASE_GUARD_DEFAULTS, bakeSeconds: LOCAL_BAKE_SECONDS },
     ...overrides,
   };
 }

@@ -2,10 +2,17 @@
  * Runs a rollout plan (infra/src/rollout/plan.ts) over SSH: what the Pulumi program's `Release`
  * does with `remote.Command`s, for the local fleet and for tests. Batch after batch; on each host
  * the plan's install, then its deploy, each with the plan's exact stdin. A failing host stops the
- * rollout after its batch, and the later batches are never touched.
+ * rollout after its batch, and the later batches are never touched. Every host of the rollout that
+ * took the new release (earlier batches, and the failing batch's hosts that succeeded) is then
+ * switched back, all at once, so a failed rollout leaves the whole fleet on one release.
+ *
+ * `rollbackHosts` is that switch-back: `berth-agent rollback` on many hosts, at once by default.
+ * `berth rollback`, the executor above and `berth deploy -s <aws stack>` after a failed `pulumi
+ * up` all use it.
  */
 import { AgentSummary, agentExitName, parseAgentSummary } from "../../infra/src/agent/contract";
 import { HostPlan, RolloutPlan, planRollback } from "../../infra/src/rollout/plan";
+import { backgroundFailureWarning } from "./format";
 import { lastLine } from "./run";
 import { Endpoint, HostOutput, HostRunner, SSH_CONNECT_FAILED } from "./ssh";
 
@@ -22,6 +29,22 @@ export interface HostRun {
   ms: number;
 }
 
+/** What a switch-back (`rollbackHosts`) did: which hosts went back, which failed, and the time. */
+export interface SwitchBackResult {
+  ok: boolean;
+  /** One per host that was asked, in the order given (in parallel they ran at once). */
+  results: HostRun[];
+  /** Hosts now back on their previous release. */
+  rolledBack: string[];
+  /** Hosts whose rollback failed (their errors are in `results`). */
+  failed: string[];
+  /** Hosts never asked: one at a time stops at the first failure. Empty in parallel. */
+  untouched: string[];
+  error: string | null;
+  /** From the first host's start to the last host's end: the whole fleet's time. */
+  ms: number;
+}
+
 export interface RolloutResult {
   ok: boolean;
   /** One per host that was touched, in plan order. */
@@ -30,6 +53,14 @@ export interface RolloutResult {
   untouched: string[];
   error: string | null;
   ms: number;
+  /**
+   * After a failed batch, the switch-back of every host that had taken the release (outcome
+   * "deployed"): which went back (`rolledBack`), which could not (`failed`, still on the new
+   * release), each host's ms and the whole switch-back's. Absent when none ran: the rollout
+   * succeeded, no host had taken the release, or `switchBack` was false. (Optional, so that a
+   * `rollbackHosts` result is also a `RolloutResult`.)
+   */
+  switchBack?: SwitchBackResult;
 }
 
 export interface ExecuteOptions {
@@ -39,6 +70,20 @@ export interface ExecuteOptions {
   verbose?: boolean;
   /** Called after each batch succeeded (tests use it to break a host mid-rollout). */
   afterBatch?: (done: string[]) => Promise<void>;
+  /**
+   * After a failed batch, switch back every host that took the release (default true). False
+   * leaves them on it, as before switch-back existed.
+   */
+  switchBack?: boolean;
+}
+
+export interface RollbackOptions {
+  /** Progress lines: one when the hosts start, one per host with its ms. */
+  progress?: (line: string) => void;
+  /** Also hand every agent stderr line to `progress`, prefixed with its host. */
+  verbose?: boolean;
+  /** One host after another, stopping at the first failure (default: every host at once). */
+  oneAtATime?: boolean;
 }
 
 /** The message of a failed run: SSH could not connect, or what `describe` makes of the agent's reason. */
@@ -86,6 +131,14 @@ async function runHost(
   throw new Error("unreachable");
 }
 
+/** The progress line for one host's deploy, and the loud one for a failed background before it. */
+function reportHost(r: HostRun, progress: ((line: string) => void) | undefined): void {
+  if (!progress) return;
+  const warning = backgroundFailureWarning(r.host, r.summary?.previousBackgroundFailure);
+  if (warning) progress(warning);
+  progress(r.error ?? `${r.host}: ${r.summary?.outcome ?? "done"} in ${r.ms} ms`);
+}
+
 /** Executes the plan on the given hosts (by name); see the file comment. */
 export async function executePlan(
   plan: RolloutPlan,
@@ -111,67 +164,157 @@ export async function executePlan(
       batch.map((h) => runHost(h, endpointOf(h.host), run, options)),
     );
     results.push(...batchResults);
-    for (const r of batchResults)
-      options.progress?.(r.error ?? `${r.host}: ${r.summary?.outcome ?? "done"} in ${r.ms} ms`);
-    const failed = batchResults.find((r) => r.error !== null);
-    if (failed) {
+    for (const r of batchResults) reportHost(r, options.progress);
+    const failures = batchResults.filter((r) => r.error !== null).map((r) => r.error as string);
+    if (failures.length > 0) {
       const untouched = plan.batches
         .slice(index + 1)
         .flat()
         .map((h) => h.host);
-      const error = `rollout stopped: ${failed.error}${untouched.length ? `; not touched: ${untouched.join(", ")}` : ""}`;
-      return { ok: false, results, untouched, error, ms: Date.now() - started };
+      // Only hosts that moved to the new release go back: "unchanged" hosts already ran it before
+      // this rollout, and their previous release is an older one.
+      const took = results.filter((r) => r.error === null && r.summary?.outcome === "deployed");
+      const switchBack =
+        took.length > 0 && options.switchBack !== false
+          ? await switchBackHosts(
+              took.map((r) => {
+                const hostPlan = plan.batches.flat().find((h) => h.host === r.host) as HostPlan;
+                return { endpoint: endpointOf(r.host), command: hostPlan.rollback.command };
+              }),
+              run,
+              {
+                progress: options.progress,
+                verbose: options.verbose,
+                label: `switching back ${took.map((r) => r.host).join(", ")} (they took the release before the failure)`,
+              },
+            )
+          : undefined;
+      const switchedBack = switchBack?.rolledBack ?? [];
+      const failedSwitchBacks = (switchBack?.results ?? [])
+        .filter((r) => r.error !== null)
+        .map((r) => r.error as string);
+      const unchanged = results
+        .filter((r) => r.error === null && r.summary?.outcome === "unchanged")
+        .map((r) => r.host);
+      const kept = switchBack ? [] : took.map((r) => r.host);
+      const error = [
+        `rollout stopped: ${failures.join("; ")}`,
+        switchedBack.length ? `switched back: ${switchedBack.join(", ")}` : "",
+        failedSwitchBacks.length
+          ? `switch-back FAILED, still on the new release: ${failedSwitchBacks.join("; ")} (retry with berth rollback --host ${switchBack?.failed.join(" --host ")})`
+          : "",
+        kept.length ? `still on the new release: ${kept.join(", ")}` : "",
+        unchanged.length
+          ? `left on it, as they ran it before this rollout: ${unchanged.join(", ")}`
+          : "",
+        untouched.length ? `not touched: ${untouched.join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join("; ");
+      return { ok: false, results, untouched, error, ms: Date.now() - started, switchBack };
     }
     await options.afterBatch?.(batch.map((h) => h.host));
   }
   return { ok: true, results, untouched: [], error: null, ms: Date.now() - started };
 }
 
+/** One host's `berth-agent rollback`, timed. */
+async function rollbackOne(
+  endpoint: Endpoint,
+  command: string,
+  run: HostRunner,
+  options: RollbackOptions,
+): Promise<HostRun> {
+  const started = Date.now();
+  const onLine = options.verbose
+    ? (line: string) => options.progress?.(`  ${endpoint.name} | ${line}`)
+    : undefined;
+  const r = await run(endpoint, command, "", onLine);
+  const summary = parseAgentSummary(r.stdout);
+  const ms = Date.now() - started;
+  const error =
+    r.code === 0
+      ? null
+      : failure(endpoint.name, r, (reason, code) => {
+          const name = agentExitName(code);
+          return `rollback failed${name === "failed" ? "" : ` (${name})`}: ${reason || `exit code ${code}`}`;
+        });
+  const warning = backgroundFailureWarning(endpoint.name, summary?.previousBackgroundFailure);
+  if (warning) options.progress?.(warning);
+  options.progress?.(
+    error
+      ? `${error} (after ${ms} ms)`
+      : `${endpoint.name}: back on ${summary?.release || "its previous release"} in ${ms} ms`,
+  );
+  return {
+    host: endpoint.name,
+    step: "deploy",
+    exitCode: r.code,
+    summary,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    error,
+    ms,
+  };
+}
+
 /**
- * `berth-agent rollback` on each host in turn, from the host's cache (no pull); stops at the first
- * failure and says which hosts went back and which were not touched.
+ * The switch-back both `rollbackHosts` and the executor use: each host's rollback command, all at
+ * once (a failing host does not stop the others), or one after another up to the first failure.
  */
-export async function rollbackHosts(
+async function switchBackHosts(
+  targets: { endpoint: Endpoint; command: string }[],
+  run: HostRunner,
+  options: RollbackOptions & { label?: string },
+): Promise<SwitchBackResult> {
+  const started = Date.now();
+  const names = targets.map((t) => t.endpoint.name);
+  const results: HostRun[] = [];
+  if (options.oneAtATime) {
+    options.progress?.(options.label ?? `rolling back ${names.join(", ")}, one at a time`);
+    for (const t of targets) {
+      const r = await rollbackOne(t.endpoint, t.command, run, options);
+      results.push(r);
+      if (r.error) break;
+    }
+  } else {
+    options.progress?.(options.label ?? `rolling back ${names.join(", ")} at once`);
+    results.push(
+      ...(await Promise.all(targets.map((t) => rollbackOne(t.endpoint, t.command, run, options)))),
+    );
+  }
+  const rolledBack = results.filter((r) => !r.error).map((r) => r.host);
+  const failed = results.filter((r) => r.error).map((r) => r.host);
+  const untouched = names.slice(results.length);
+  const ms = Date.now() - started;
+  const error =
+    failed.length === 0
+      ? null
+      : [
+          ...results.filter((r) => r.error).map((r) => r.error as string),
+          `rolled back: ${rolledBack.join(", ") || "none"}`,
+          ...(untouched.length ? [`not touched: ${untouched.join(", ")}`] : []),
+        ].join("; ");
+  return { ok: failed.length === 0, results, rolledBack, failed, untouched, error, ms };
+}
+
+/**
+ * `berth-agent rollback` on the hosts, from each host's cache (no pull): every host at once by
+ * default, where a failure on one host does not stop the others; with `oneAtATime`, one host
+ * after another, stopping at the first failure. Says which hosts went back, which failed and
+ * which were not touched, and how long the whole fleet took.
+ */
+export function rollbackHosts(
   hosts: Endpoint[],
   app: string,
   stack: string,
   run: HostRunner,
-  options: ExecuteOptions = {},
-): Promise<RolloutResult> {
-  const started = Date.now();
+  options: RollbackOptions = {},
+): Promise<SwitchBackResult> {
   const { command } = planRollback(app, stack);
-  const results: HostRun[] = [];
-  for (const [index, host] of hosts.entries()) {
-    options.progress?.(`rolling back ${host.name} ...`);
-    const hostStarted = Date.now();
-    const onLine = options.verbose
-      ? (line: string) => options.progress?.(`  ${host.name} | ${line}`)
-      : undefined;
-    const r = await run(host, command, "", onLine);
-    const summary = parseAgentSummary(r.stdout);
-    const error =
-      r.code === 0 ? null : failure(host.name, r, (reason, code) => reason || `exit code ${code}`);
-    results.push({
-      host: host.name,
-      step: "deploy",
-      exitCode: r.code,
-      summary,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      error,
-      ms: Date.now() - hostStarted,
-    });
-    if (error) {
-      const done = results.slice(0, -1).map((h) => h.host);
-      const untouched = hosts.slice(index + 1).map((h) => h.name);
-      return {
-        ok: false,
-        results,
-        untouched,
-        error: `rollback failed on ${error}. Rolled back: ${done.join(", ") || "none"}; not touched: ${untouched.join(", ") || "none"}`,
-        ms: Date.now() - started,
-      };
-    }
-  }
-  return { ok: true, results, untouched: [], error: null, ms: Date.now() - started };
+  return switchBackHosts(
+    hosts.map((endpoint) => ({ endpoint, command })),
+    run,
+    options,
+  );
 }

@@ -1,4 +1,9 @@
-/** IPv4 CIDR arithmetic for the VPC plan. Pure functions, tested without mocks. */
+/**
+ * IPv4 CIDR arithmetic for the VPC plan. Pure functions, tested without mocks. Parsing, network
+ * addresses and formatting are ipaddr.js's (the policy pack uses the same library); only the
+ * subnet offsets are computed here.
+ */
+import * as ipaddr from "ipaddr.js";
 
 export interface Cidr {
   /** The network address as an unsigned 32-bit number. */
@@ -6,34 +11,36 @@ export interface Cidr {
   prefix: number;
 }
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** `a.b.c.d/n` as ipaddr.js reads it; null unless it is a four-part decimal IPv4 CIDR. */
+function readIpv4Cidr(text: string): { address: ipaddr.IPv4; prefix: number } | null {
+  if (!ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) return null;
+  const [address, prefix] = ipaddr.IPv4.parseCIDR(text);
+  return { address, prefix };
+}
+
+function toNumber(address: ipaddr.IPv4): number {
+  return address.octets.reduce((acc, octet) => acc * 256 + octet, 0);
+}
 
 /** Parses `a.b.c.d/n`; null when it is not an IPv4 CIDR or has host bits set. */
 export function parseCidr(text: string): Cidr | null {
-  const match = CIDR.exec(text);
-  if (!match) return null;
-  const octets = match.slice(1, 5).map(Number);
-  const prefix = Number(match[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return null;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (base % 2 ** (32 - prefix) !== 0) return null;
-  return { base, prefix };
+  const cidr = readIpv4Cidr(text);
+  if (!cidr) return null;
+  const network = ipaddr.IPv4.networkAddressFromCIDR(text);
+  if (toNumber(network) !== toNumber(cidr.address)) return null;
+  return { base: toNumber(network), prefix: cidr.prefix };
 }
 
 /** The network address of `address/prefix`, e.g. 10.0.1.7/24 -> 10.0.1.0/24 (used in hints). */
 export function networkOf(text: string): string | null {
-  const match = CIDR.exec(text);
-  if (!match) return null;
-  const prefix = Number(match[5]);
-  const octets = match.slice(1, 5).map(Number);
-  if (octets.some((o) => o > 255) || prefix > 32) return null;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  return formatCidr({ base: Math.floor(base / size) * size, prefix });
+  const cidr = readIpv4Cidr(text);
+  if (!cidr) return null;
+  return `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${cidr.prefix}`;
 }
 
 export function formatAddress(value: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256);
+  return new ipaddr.IPv4(octets).toString();
 }
 
 export function formatCidr(cidr: Cidr): string {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { STACK_NAME } from "./agent/contract";
-import { matching, specFields, wholeNumber } from "./agent/specSchema";
+import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
 import { keyPairProblem } from "./sshKeys";
 
@@ -207,10 +207,14 @@ const rawSchema = z.strictObject({
         drainSeconds: specFields.drainSeconds.default(10),
         stopSeconds: specFields.stopSeconds.default(30),
         keepReleases: specFields.keepReleases.default(3),
+        smokePaths: specFields.smokePaths.default(RELEASE_GUARD_DEFAULTS.smokePaths),
+        smokeStatuses: specFields.smokeStatuses.default(RELEASE_GUARD_DEFAULTS.smokeStatuses),
+        bakeSeconds: specFields.bakeSeconds.default(RELEASE_GUARD_DEFAULTS.bakeSeconds),
+        maxErrorRate: specFields.maxErrorRate.default(RELEASE_GUARD_DEFAULTS.maxErrorRate),
       },
       {
         error:
-          "must be a map (command, digest, proxyDigest, batchSize, healthSeconds, drainSeconds, stopSeconds, keepReleases)",
+          "must be a map (command, digest, proxyDigest, batchSize, healthSeconds, drainSeconds, stopSeconds, keepReleases, smokePaths, smokeStatuses, bakeSeconds, maxErrorRate)",
       },
     )
     .default({
@@ -220,6 +224,7 @@ const rawSchema = z.strictObject({
       drainSeconds: 10,
       stopSeconds: 30,
       keepReleases: 3,
+      ...RELEASE_GUARD_DEFAULTS,
     }),
   "berth:env": envMap.default({}),
   "berth:secretEnv": envMap.default({}),

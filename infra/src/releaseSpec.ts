@@ -26,5 +26,11 @@ export function buildReleaseSpec(
       stopSeconds: config.release.stopSeconds,
     },
     keepReleases: config.release.keepReleases,
+    guard: {
+      smokePaths: config.release.smokePaths,
+      smokeStatuses: config.release.smokeStatuses,
+      bakeSeconds: config.release.bakeSeconds,
+      maxErrorRate: config.release.maxErrorRate,
+    },
   };
 }

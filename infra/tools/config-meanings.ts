@@ -45,6 +45,14 @@ export const CONFIG_MEANINGS: Record<string, string> = {
     "How long the old web container keeps finishing requests after the switch.",
   "berth:release.stopSeconds": "SIGTERM-to-SIGKILL grace for every container the agent stops.",
   "berth:release.keepReleases": "Releases kept on each host for instant rollback.",
+  "berth:release.smokePaths":
+    "Paths requested on the new web container before any traffic moves to it; each must answer a status in smokeStatuses, or the deploy fails with the old release still serving. [] turns smoke checks off.",
+  "berth:release.smokeStatuses":
+    'Smoke answers that pass: classes like "2xx" or exact codes like "404".',
+  "berth:release.bakeSeconds":
+    "Seconds after the switch during which the previous web container stays ready and nginx's log of the new release is watched; too many 5xx switch the host back by itself. 0 turns the bake off.",
+  "berth:release.maxErrorRate":
+    "The bake switches back when the new release's 5xx share on a host is above this (0 to 1) and above the previous release's share before the switch.",
   "berth:env": "The app's plain environment variables.",
   "berth:secretEnv":
     "The app's secret environment variables (set with pulumi config set --secret --path).",

@@ -8,18 +8,20 @@ export interface Ingress {
   cidrs: string[];
 }
 
-export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
+export { cidrWithin, isIpv4Cidr, isWorldCidr } from "./address-space";
 
-export function isWorldCidr(cidr: string): boolean {
-  return WORLD_CIDRS.includes(cidr.trim());
-}
-
-function isAllProtocols(protocol: string): boolean {
+export function isAllProtocols(protocol: string): boolean {
   return protocol === "-1" || protocol === "all";
 }
 
-function isTcpOrUdp(protocol: string): boolean {
-  return ["tcp", "udp", "6", "17"].includes(protocol);
+export function isTcpOrUdp(protocol: string): boolean {
+  return protocol === "tcp" || protocol === "udp";
+}
+
+/** Protocol numbers as AWS accepts them, named: "6" is tcp, "17" udp, "all" is "-1". */
+function protocolName(protocol: string | undefined): string {
+  const name = String(protocol ?? "-1").toLowerCase();
+  return ({ "6": "tcp", "17": "udp", all: "-1" } as Record<string, string>)[name] ?? name;
 }
 
 /** True when the permission lets traffic reach `port` (TCP or UDP). */
@@ -38,16 +40,6 @@ export function describePorts(ingress: Ingress): string {
     : `${ingress.protocol}/${ingress.fromPort}-${ingress.toPort}`;
 }
 
-/** True when every port the permission opens is one of `allowed`. */
-export function ingressOnlyOpens(ingress: Ingress, allowed: readonly number[]): boolean {
-  if (isAllProtocols(ingress.protocol)) return false;
-  if (!isTcpOrUdp(ingress.protocol)) return false;
-  for (let port = ingress.fromPort; port <= ingress.toPort; port++) {
-    if (!allowed.includes(port)) return false;
-  }
-  return true;
-}
-
 interface SecurityGroupInline {
   protocol?: string;
   fromPort?: number;
@@ -63,7 +55,7 @@ function normalise(
   cidrs: (string | undefined)[],
 ): Ingress {
   return {
-    protocol: String(protocol ?? "-1").toLowerCase(),
+    protocol: protocolName(protocol),
     fromPort: fromPort ?? 0,
     toPort: toPort ?? fromPort ?? 65535,
     cidrs: cidrs.filter((c): c is string => typeof c === "string" && c.length > 0),
@@ -109,41 +101,4 @@ export function vpcIngressRule(props: {
   return [
     normalise(props.ipProtocol, props.fromPort, props.toPort, [props.cidrIpv4, props.cidrIpv6]),
   ];
-}
-
-function ipv4ToInt(address: string): number | undefined {
-  const parts = address.split(".");
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-function parseIpv4Cidr(cidr: string): { base: number; bits: number } | undefined {
-  const [address, prefix] = cidr.trim().split("/");
-  if (address === undefined || prefix === undefined || !/^\d{1,2}$/.test(prefix)) return undefined;
-  const bits = Number(prefix);
-  const base = ipv4ToInt(address);
-  if (base === undefined || bits > 32) return undefined;
-  return { base, bits };
-}
-
-/** True when IPv4 CIDR `inner` lies wholly inside `outer`. IPv6 compares textually. */
-export function cidrWithin(inner: string, outer: string): boolean {
-  const a = parseIpv4Cidr(inner);
-  const b = parseIpv4Cidr(outer);
-  if (!a || !b) return inner.trim().toLowerCase() === outer.trim().toLowerCase();
-  if (a.bits < b.bits) return false;
-  const size = 2 ** (32 - b.bits);
-  return Math.floor(a.base / size) === Math.floor(b.base / size);
-}
-
-/** True for a syntactically valid IPv4 CIDR such as 203.0.113.0/24. */
-export function isIpv4Cidr(cidr: string): boolean {
-  return parseIpv4Cidr(cidr) !== undefined;
 }

@@ -1,17 +1,12 @@
-import * as aws from "@pulumi/aws";
 import { PolicyResource, StackValidation, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
 import { fsbp } from "../lib/metadata";
-import {
-  describePorts,
-  isWorldCidr,
-  securityGroupIngress,
-  securityGroupRuleIngress,
-  vpcIngressRule,
-} from "../lib/network";
-import { appHosts, ofType, read, referenced, zoneOfInstance } from "../lib/stack";
-import { isProductionUrn, productionStacksSetting, stackOfUrn } from "../lib/stage";
+import { ingressOf, securityGroupsOf } from "../lib/group-ingress";
+import { describePorts } from "../lib/network";
+import { appHosts, read, referenced, zoneOfInstance } from "../lib/stack";
+import { isProductionStack, stackNameOf, stageSettings } from "../lib/stage";
+import { describeWorldSources, worldExposure } from "../lib/world-ingress";
 
 /*
  * Rules about the app hosts as a fleet. "App hosts" are the instances registered in a load
@@ -19,16 +14,7 @@ import { isProductionUrn, productionStacksSetting, stackOfUrn } from "../lib/sta
  * because only the whole stack shows which instances the load balancer serves.
  */
 
-const stageConfig = (name: string) =>
-  ruleConfig(name, { productionStacks: productionStacksSetting });
-
-function stackName(resources: PolicyResource[]): string {
-  return resources.map((r) => stackOfUrn(r.urn)).find((s) => s !== undefined) ?? "?";
-}
-
-function isProductionStack(resources: PolicyResource[], productionStacks: string[]): boolean {
-  return resources.some((r) => isProductionUrn(r.urn, productionStacks));
-}
+const stageConfig = (name: string) => ruleConfig(name, stageSettings);
 
 function hasPublicIp(instance: PolicyResource): boolean {
   return read(instance, "associatePublicIpAddress") === true;
@@ -48,9 +34,8 @@ export const productionAppHostsNoPublicIp: StackValidationPolicy = {
   configSchema: noPublicIpConfig.configSchema,
   remediationSteps: "Set berth:network.hostSubnets to private for production stacks.",
   validateStack: (args, reportViolation) => {
-    const { productionStacks } = noPublicIpConfig.read(args);
-    if (!isProductionStack(args.resources, productionStacks)) {
-      args.notApplicable(`stack "${stackName(args.resources)}" is not a production stack`);
+    if (!isProductionStack(args.resources, noPublicIpConfig.read(args))) {
+      args.notApplicable(`stack "${stackNameOf(args.resources)}" is not a production stack`);
     }
     for (const host of appHosts(args.resources).filter(hasPublicIp)) {
       reportViolation(
@@ -74,8 +59,7 @@ export const appHostsPublicIpOutsideProduction: StackValidationPolicy = {
   framework: fsbp("EC2.9", "Amazon EC2 instances should not have a public IPv4 address"),
   configSchema: publicIpOutsideProdConfig.configSchema,
   validateStack: (args, reportViolation) => {
-    const { productionStacks } = publicIpOutsideProdConfig.read(args);
-    if (isProductionStack(args.resources, productionStacks)) {
+    if (isProductionStack(args.resources, publicIpOutsideProdConfig.read(args))) {
       args.notApplicable("production stacks are covered by production-app-hosts-no-public-ip");
     }
     const hosts = appHosts(args.resources);
@@ -90,7 +74,7 @@ export const appHostsPublicIpOutsideProduction: StackValidationPolicy = {
 };
 
 const zonesConfig = ruleConfig("production-hosts-span-zones", {
-  productionStacks: productionStacksSetting,
+  ...stageSettings,
   minZones: z
     .number()
     .int()
@@ -112,9 +96,10 @@ export const productionHostsSpanZones: StackValidationPolicy = {
   remediationSteps:
     "Set berth:hosts.count to 2 or more and list two or more zones in berth:network.",
   validateStack: (args, reportViolation) => {
-    const { productionStacks, minZones } = zonesConfig.read(args);
-    if (!isProductionStack(args.resources, productionStacks)) {
-      args.notApplicable(`stack "${stackName(args.resources)}" is not a production stack`);
+    const settings = zonesConfig.read(args);
+    const { minZones } = settings;
+    if (!isProductionStack(args.resources, settings)) {
+      args.notApplicable(`stack "${stackNameOf(args.resources)}" is not a production stack`);
     }
     const hosts = appHosts(args.resources);
     const zones = new Set(hosts.map((host) => zoneOfInstance(args.resources, host)));
@@ -127,34 +112,10 @@ export const productionHostsSpanZones: StackValidationPolicy = {
   },
 };
 
-/** Ingress that reaches a security group: its inline blocks and standalone rules naming it. */
-function ingressOf(resources: PolicyResource[], group: PolicyResource) {
-  const inline = securityGroupIngress(group.props).map((ingress) => ({ ingress, urn: group.urn }));
-  const standalone = [
-    ...referencedBy(resources, aws.ec2.SecurityGroupRule, group).flatMap((rule) =>
-      securityGroupRuleIngress(rule.props).map((ingress) => ({ ingress, urn: rule.urn })),
-    ),
-    ...referencedBy(resources, aws.vpc.SecurityGroupIngressRule, group).flatMap((rule) =>
-      vpcIngressRule(rule.props).map((ingress) => ({ ingress, urn: rule.urn })),
-    ),
-  ];
-  return [...inline, ...standalone];
-}
-
-function referencedBy(
-  resources: PolicyResource[],
-  type: { new (...rest: never[]): unknown },
-  group: PolicyResource,
-): PolicyResource[] {
-  return ofType(resources, type).filter(
-    (rule) => referenced(rule, "securityGroupId", [group]).length > 0,
-  );
-}
-
 const worldReachable: StackValidation = (args, reportViolation) => {
   const hosts = appHosts(args.resources);
   if (hosts.length === 0) args.notApplicable("no app hosts in this stack");
-  const groups = ofType(args.resources, aws.ec2.SecurityGroup);
+  const groups = securityGroupsOf(args.resources);
   const hostGroups = new Map<string, PolicyResource>();
   for (const host of hosts) {
     for (const group of [
@@ -165,11 +126,13 @@ const worldReachable: StackValidation = (args, reportViolation) => {
     }
   }
   for (const group of hostGroups.values()) {
-    for (const { ingress, urn } of ingressOf(args.resources, group)) {
-      const world = ingress.cidrs.filter(isWorldCidr);
-      if (world.length > 0) {
+    const declared = ingressOf(args.resources, group);
+    const all = declared.map((d) => d.ingress);
+    for (const { ingress, urn } of declared) {
+      const world = worldExposure(ingress, all);
+      if (world) {
         reportViolation(
-          `host security group "${group.name}" admits ${describePorts(ingress)} from ${world.join(" and ")}; app hosts take traffic from the ALB's security group only.`,
+          `host security group "${group.name}" admits ${describePorts(ingress)} from ${describeWorldSources(world)}; app hosts take traffic from the ALB's security group only.`,
           urn,
         );
       }

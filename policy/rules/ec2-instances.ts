@@ -1,13 +1,29 @@
 import * as aws from "@pulumi/aws";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { ReportViolation, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
+import { credentialFindings } from "../lib/credentials";
 import { fsbp } from "../lib/metadata";
+import { UserDataText, userDataTexts } from "../lib/user-data";
+
+/** Reports unless `metadataOptions.httpTokens` is "required" (IMDSv2 only). */
+function checkHttpTokens(
+  what: string,
+  metadataOptions: { httpTokens?: string } | undefined,
+  reportViolation: ReportViolation,
+): void {
+  const tokens = metadataOptions?.httpTokens;
+  if (tokens === "required") return;
+  reportViolation(
+    `${what} metadataOptions.httpTokens is ${JSON.stringify(tokens ?? "optional (default)")}; set it to "required" (IMDSv2).`,
+  );
+}
 
 export const imdsv2Required: ResourceValidationPolicy = {
   name: "ec2-imdsv2-required",
   description:
-    "EC2 instances and launch templates require IMDSv2 session tokens (metadataOptions.httpTokens = " +
+    "EC2 instances, spot instance requests, launch templates and launch configurations require IMDSv2 " +
+    "session tokens (metadataOptions.httpTokens = " +
     '"required"), so an SSRF in the app cannot read the instance role\'s credentials ' +
     "(Security Hub FSBP EC2.8; EC2.170 for launch templates).",
   enforcementLevel: "mandatory",
@@ -18,20 +34,18 @@ export const imdsv2Required: ResourceValidationPolicy = {
   ),
   remediationSteps: 'Set metadataOptions: { httpTokens: "required" }.',
   validateResource: [
-    validateResourceOfType(aws.ec2.Instance, (instance, _args, reportViolation) => {
-      if (instance.metadataOptions?.httpTokens !== "required") {
-        reportViolation(
-          `instance metadataOptions.httpTokens is ${JSON.stringify(instance.metadataOptions?.httpTokens ?? "optional (default)")}; set it to "required" (IMDSv2).`,
-        );
-      }
-    }),
-    validateResourceOfType(aws.ec2.LaunchTemplate, (template, _args, reportViolation) => {
-      if (template.metadataOptions?.httpTokens !== "required") {
-        reportViolation(
-          `launch template metadataOptions.httpTokens is ${JSON.stringify(template.metadataOptions?.httpTokens ?? "optional (default)")}; set it to "required" (IMDSv2).`,
-        );
-      }
-    }),
+    validateResourceOfType(aws.ec2.Instance, (instance, _args, report) =>
+      checkHttpTokens("instance", instance.metadataOptions, report),
+    ),
+    validateResourceOfType(aws.ec2.SpotInstanceRequest, (request, _args, report) =>
+      checkHttpTokens("spot instance request", request.metadataOptions, report),
+    ),
+    validateResourceOfType(aws.ec2.LaunchTemplate, (template, _args, report) =>
+      checkHttpTokens("launch template", template.metadataOptions, report),
+    ),
+    validateResourceOfType(aws.ec2.LaunchConfiguration, (configuration, _args, report) =>
+      checkHttpTokens("launch configuration", configuration.metadataOptions, report),
+    ),
   ],
 };
 
@@ -132,52 +146,69 @@ export const allowedInstanceTypes: ResourceValidationPolicy = {
   ],
 };
 
-const CREDENTIAL_PATTERNS: { what: string; pattern: RegExp }[] = [
-  { what: "an AWS access key id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { what: "an AWS secret access key assignment", pattern: /aws_secret_access_key\s*[=:]/i },
-  { what: "a private key", pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/ },
-  { what: "a registry password flag", pattern: /docker\s+login\b[^\n]*\s(?:-p|--password)[\s=]\S/ },
-];
-
-function decodeBase64(text: string): string {
-  try {
-    return Buffer.from(text, "base64").toString("utf8");
-  } catch {
-    return "";
+/** Reports each credential found, naming where in the (decoded) user data it sits. */
+function checkUserData(
+  what: string,
+  texts: UserDataText[],
+  reportViolation: ReportViolation,
+): void {
+  for (const { where, text } of texts) {
+    for (const finding of credentialFindings(text)) {
+      reportViolation(
+        `${what} ${where} contains ${finding}; remove it and rely on the instance profile.`,
+      );
+    }
   }
-}
-
-function credentialFindings(userData: string): string[] {
-  return CREDENTIAL_PATTERNS.filter(({ pattern }) => pattern.test(userData)).map(
-    ({ what }) => what,
-  );
 }
 
 export const userDataNoCredentials: ResourceValidationPolicy = {
   name: "ec2-user-data-no-credentials",
   description:
-    "EC2 user data (plain or base64, instances and launch templates) carries no AWS keys, private keys " +
-    "or registry passwords: user data is readable by every process on the host through IMDS and by " +
+    "EC2 user data (instances, spot requests, launch templates and configurations; plain, base64 or " +
+    "gzip, and every cloud-init write_files entry decoded from b64, gz or gz+b64) carries no AWS " +
+    "keys, private keys or registry passwords: user data is readable by every process on the host through IMDS and by " +
     "anyone with ec2:DescribeInstanceAttribute. Hosts get credentials from their instance profile.",
   enforcementLevel: "mandatory",
   severity: "critical",
   remediationSteps:
     "Use the instance profile (ECR credential helper) instead of keys; pass app secrets at release time over SSH stdin.",
   validateResource: [
-    validateResourceOfType(aws.ec2.Instance, (instance, _args, reportViolation) => {
-      const text = [instance.userData ?? "", decodeBase64(instance.userDataBase64 ?? "")].join(
-        "\n",
-      );
-      for (const what of credentialFindings(text)) {
-        reportViolation(`user data contains ${what}; remove it and rely on the instance profile.`);
-      }
-    }),
-    validateResourceOfType(aws.ec2.LaunchTemplate, (template, _args, reportViolation) => {
-      for (const what of credentialFindings(decodeBase64(template.userData ?? ""))) {
-        reportViolation(
-          `launch template user data contains ${what}; remove it and rely on the instance profile.`,
-        );
-      }
-    }),
+    validateResourceOfType(aws.ec2.Instance, (instance, _args, report) =>
+      checkUserData(
+        "instance",
+        userDataTexts(
+          [{ key: "userData", value: instance.userData }],
+          [{ key: "userDataBase64", value: instance.userDataBase64 }],
+        ),
+        report,
+      ),
+    ),
+    validateResourceOfType(aws.ec2.SpotInstanceRequest, (request, _args, report) =>
+      checkUserData(
+        "spot instance request",
+        userDataTexts(
+          [{ key: "userData", value: request.userData }],
+          [{ key: "userDataBase64", value: request.userDataBase64 }],
+        ),
+        report,
+      ),
+    ),
+    validateResourceOfType(aws.ec2.LaunchConfiguration, (configuration, _args, report) =>
+      checkUserData(
+        "launch configuration",
+        userDataTexts(
+          [{ key: "userData", value: configuration.userData }],
+          [{ key: "userDataBase64", value: configuration.userDataBase64 }],
+        ),
+        report,
+      ),
+    ),
+    validateResourceOfType(aws.ec2.LaunchTemplate, (template, _args, report) =>
+      checkUserData(
+        "launch template",
+        userDataTexts([], [{ key: "userData (base64)", value: template.userData }]),
+        report,
+      ),
+    ),
   ],
 };

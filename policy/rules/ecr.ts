@@ -7,7 +7,7 @@ import {
 import { ruleConfig } from "../lib/config";
 import { fsbp } from "../lib/metadata";
 import { ofType, refersTo } from "../lib/stack";
-import { applyInProductionOnly, productionStacksSetting } from "../lib/stage";
+import { applyInProductionOnly, stageSettings } from "../lib/stage";
 
 export const ecrScanOnPush: ResourceValidationPolicy = {
   name: "ecr-scan-on-push",
@@ -45,7 +45,7 @@ export const ecrImmutableTags: ResourceValidationPolicy = {
 };
 
 const forceDeleteConfig = ruleConfig("ecr-no-force-delete-in-production", {
-  productionStacks: productionStacksSetting,
+  ...stageSettings,
 });
 
 export const ecrNoForceDeleteInProduction: ResourceValidationPolicy = {
@@ -58,8 +58,7 @@ export const ecrNoForceDeleteInProduction: ResourceValidationPolicy = {
   severity: "medium",
   configSchema: forceDeleteConfig.configSchema,
   validateResource: validateResourceOfType(aws.ecr.Repository, (repo, args, reportViolation) => {
-    const { productionStacks } = forceDeleteConfig.read(args);
-    applyInProductionOnly(args, productionStacks);
+    applyInProductionOnly(args, forceDeleteConfig.read(args));
     if (repo.forceDelete === true) {
       reportViolation(
         "forceDelete is true; a replace or destroy would delete every release image.",

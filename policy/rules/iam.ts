@@ -94,9 +94,11 @@ function managedPolicyName(arn: string): string {
 export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
   name: "iam-no-admin-managed-policies",
   description:
-    "Roles carry no administrator or full-access AWS managed policies (forbiddenManagedPolicies, default " +
+    "Roles (and, through aws.iam.PolicyAttachment, users and groups) carry no administrator or " +
+    "full-access AWS managed policies (forbiddenManagedPolicies, default " +
     "AdministratorAccess, PowerUserAccess, *FullAccess...): the host role needs only an ECR token and " +
-    "pulls from the stack's repositories (Security Hub FSBP IAM.1).",
+    "pulls from the stack's repositories. Checked on RolePolicyAttachment, PolicyAttachment, " +
+    "RolePolicyAttachmentsExclusive.policyArns and Role.managedPolicyArns (Security Hub FSBP IAM.1).",
   enforcementLevel: "mandatory",
   severity: "critical",
   framework: fsbp("IAM.1", 'IAM policies should not allow full "*" administrative privileges'),
@@ -110,6 +112,27 @@ export const iamNoAdminManagedPolicies: ResourceValidationPolicy = {
         reportViolation(`role is given ${attachment.policyArn}; grant only what the hosts need.`);
       }
     }),
+    validateResourceOfType(aws.iam.PolicyAttachment, (attachment, args, reportViolation) => {
+      const { forbiddenManagedPolicies } = adminConfig.read(args);
+      if (forbiddenManagedPolicies.includes(managedPolicyName(attachment.policyArn))) {
+        reportViolation(
+          `policy attachment gives ${attachment.policyArn} to its roles, users and groups; grant only what the hosts need.`,
+        );
+      }
+    }),
+    validateResourceOfType(
+      aws.iam.RolePolicyAttachmentsExclusive,
+      (attachments, args, reportViolation) => {
+        const { forbiddenManagedPolicies } = adminConfig.read(args);
+        for (const arn of attachments.policyArns ?? []) {
+          if (forbiddenManagedPolicies.includes(managedPolicyName(arn))) {
+            reportViolation(
+              `role ${attachments.roleName} lists ${arn} in policyArns; grant only what the hosts need.`,
+            );
+          }
+        }
+      },
+    ),
     validateResourceOfType(aws.iam.Role, (role, args, reportViolation) => {
       const { forbiddenManagedPolicies } = adminConfig.read(args);
       for (const arn of role.managedPolicyArns ?? []) {

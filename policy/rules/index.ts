@@ -33,7 +33,11 @@ import {
   remoteCommandNotRoot,
   remoteCommandPinsHostKey,
 } from "./remote-commands";
-import { sshRestricted, worldIngressWebPortsOnly } from "./security-groups";
+import {
+  combinedIngressWebPortsOnly,
+  sshRestricted,
+  worldIngressWebPortsOnly,
+} from "./security-groups";
 import { s3Lifecycle, s3PublicAccessBlocked, s3TlsOnly } from "./s3";
 import { requiredTags } from "./tags";
 import { deregistrationDelay, healthCheckResponsive } from "./target-groups";
@@ -61,6 +65,7 @@ export const policies: Policies = [
   // Network
   sshRestricted,
   worldIngressWebPortsOnly,
+  combinedIngressWebPortsOnly,
   subnetNoAutoPublicIp,
   vpcFlowLogs,
   // Load balancer

@@ -10,7 +10,7 @@ import {
 } from "../lib/elb";
 import { fsbp } from "../lib/metadata";
 import { ofType, read, referenced, zonesOfSubnets } from "../lib/stack";
-import { applyInProductionOnly, productionStacksSetting } from "../lib/stage";
+import { applyInProductionOnly, stageSettings } from "../lib/stage";
 
 export const albDropsInvalidHeaders: ResourceValidationPolicy = {
   name: "alb-drop-invalid-header-fields",
@@ -57,7 +57,7 @@ export const albDesyncMitigation: ResourceValidationPolicy = {
 };
 
 const deletionConfig = ruleConfig("alb-deletion-protection-in-production", {
-  productionStacks: productionStacksSetting,
+  ...stageSettings,
 });
 
 export const albDeletionProtectionInProduction: ResourceValidationPolicy = {
@@ -74,8 +74,7 @@ export const albDeletionProtectionInProduction: ResourceValidationPolicy = {
   configSchema: deletionConfig.configSchema,
   remediationSteps: "Set enableDeletionProtection: true for production stacks.",
   validateResource: onLoadBalancers((lb, args, reportViolation) => {
-    const { productionStacks } = deletionConfig.read(args);
-    applyInProductionOnly(args, productionStacks);
+    applyInProductionOnly(args, deletionConfig.read(args));
     if (lb.enableDeletionProtection !== true) {
       reportViolation("production load balancer has enableDeletionProtection unset or false.");
     }
@@ -83,7 +82,7 @@ export const albDeletionProtectionInProduction: ResourceValidationPolicy = {
 };
 
 const accessLogsConfig = ruleConfig("alb-access-logs-in-production", {
-  productionStacks: productionStacksSetting,
+  ...stageSettings,
 });
 
 export const albAccessLogsInProduction: ResourceValidationPolicy = {
@@ -97,8 +96,7 @@ export const albAccessLogsInProduction: ResourceValidationPolicy = {
   configSchema: accessLogsConfig.configSchema,
   remediationSteps: "Set accessLogs: { bucket, enabled: true } on the production load balancer.",
   validateResource: onLoadBalancers((lb, args, reportViolation) => {
-    const { productionStacks } = accessLogsConfig.read(args);
-    applyInProductionOnly(args, productionStacks);
+    applyInProductionOnly(args, accessLogsConfig.read(args));
     if (!isApplicationLoadBalancer(lb)) args.notApplicable("not an application load balancer");
     const logs = lb.accessLogs;
     if (!logs || logs.enabled === false || !logs.bucket) {

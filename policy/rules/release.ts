@@ -3,10 +3,10 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
 import { ofType, read } from "../lib/stack";
-import { isProductionUrn, productionStacksSetting } from "../lib/stage";
+import { isProductionStack, stageSettings } from "../lib/stage";
 
 const releaseConfig = ruleConfig("release-rolls-in-batches", {
-  productionStacks: productionStacksSetting,
+  ...stageSettings,
   releaseCommandMarker: z
     .string()
     .min(1)
@@ -39,8 +39,9 @@ export const releaseRollsInBatches: StackValidationPolicy = {
   remediationSteps:
     "Keep berth:release.batchSize below berth:hosts.count; each batch dependsOn the previous one.",
   validateStack: (args, reportViolation) => {
-    const { productionStacks, releaseCommandMarker } = releaseConfig.read(args);
-    if (!args.resources.some((r) => isProductionUrn(r.urn, productionStacks))) {
+    const settings = releaseConfig.read(args);
+    const { releaseCommandMarker } = settings;
+    if (!isProductionStack(args.resources, settings)) {
       args.notApplicable("not a production stack");
     }
     const releases = ofType(args.resources, command.remote.Command).filter((cmd) =>

@@ -1,46 +1,81 @@
 import * as command from "@pulumi/command";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import type { Unwrap } from "@pulumi/pulumi";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
+import { secretFindings } from "../lib/credentials";
 
-const QUIET_LOGGING = ["stderr", "none"];
+/** The outputs that carry what the command printed; both must be stored encrypted. */
+const PRINTED_OUTPUTS = ["stdout", "stderr"];
 
 const secretLoggingConfig = ruleConfig("remote-command-no-secret-stdout-logging", {
   secretCommandMarkers: z
     .array(z.string().min(1))
     .default(["berth-agent deploy"])
     .describe(
-      "Text in a remote.Command's create/update that marks it as receiving secrets on stdin (berth-agent deploy reads the app's environment there).",
+      "Text in a remote.Command's create/update/delete that marks it as receiving secrets on stdin (berth-agent deploy reads the app's environment there).",
     ),
 });
+
+/**
+ * Why a command is taken to receive secrets (the policy sees secret values unwrapped, so it
+ * judges by what the command runs and what it is given): [] when nothing suggests it.
+ */
+function secretChannels(cmd: Unwrap<command.remote.CommandArgs>, markers: string[]): string[] {
+  const channels: string[] = [];
+  const script = [cmd.create, cmd.update, cmd.delete]
+    .filter((s) => typeof s === "string")
+    .join("\n");
+  const marker = markers.find((m) => script.includes(m));
+  if (marker) channels.push(`it runs "${marker}"`);
+  const variables = Object.keys(cmd.environment ?? {});
+  if (variables.length > 0) channels.push(`environment ${variables.join(", ")}`);
+  const stdin = typeof cmd.stdin === "string" ? cmd.stdin : "";
+  const findings = secretFindings(stdin);
+  if (findings.length > 0) channels.push(`stdin holds ${findings.join(", ")}`);
+  return channels;
+}
 
 export const remoteCommandNoSecretStdoutLogging: ResourceValidationPolicy = {
   name: "remote-command-no-secret-stdout-logging",
   description:
     "A remote.Command that secrets flow through (one running the deploy agent, which reads the app's " +
-    'environment on stdin, or one passing environment variables) sets logging to "stderr" or ' +
-    '"none": @pulumi/command logs stdout to the Pulumi console and service even when the values are ' +
-    "secrets, so anything the host echoes would leak.",
+    "environment on stdin; one passing environment variables; one whose stdin holds a key, a password " +
+    'or a secret-named value) sets logging to "none" and lists stdout and stderr in the ' +
+    "additionalSecretOutputs resource option: @pulumi/command prints what the logging setting names " +
+    '("stdout", "stderr", "stdoutAndStderr") to the Pulumi console and service even when the values ' +
+    "are secrets, and stores stdout and stderr in the state in plain text unless they are marked secret.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: secretLoggingConfig.configSchema,
   remediationSteps:
-    'Set logging: "none" (or "stderr") and additionalSecretOutputs: ["stdout", "stderr"].',
+    'Set logging: "none" and, in the resource options, additionalSecretOutputs: ["stdout", "stderr"].',
   validateResource: validateResourceOfType(command.remote.Command, (cmd, args, reportViolation) => {
-    // Logging is a plain input, known even in a preview; the command text may not be (it can
-    // depend on an image digest), so it is only read when the logging setting is loud.
+    // logging and the resource options are plain, known even in a preview; the command text and
+    // stdin may not be (they can depend on an image digest), so they are read only when the
+    // command is not already locked down.
     const logging = cmd.logging ?? "stdoutAndStderr";
-    if (QUIET_LOGGING.includes(logging)) return;
+    const secretOutputs = args.opts.additionalSecretOutputs ?? [];
+    const missing = PRINTED_OUTPUTS.filter((output) => !secretOutputs.includes(output));
+    if (logging === "none" && missing.length === 0) return;
     const { secretCommandMarkers } = secretLoggingConfig.read(args);
-    const script = `${cmd.create ?? ""}\n${cmd.update ?? ""}`;
-    const runsAgent = secretCommandMarkers.some((marker) => script.includes(marker));
-    const passesEnvironment = Object.keys(cmd.environment ?? {}).length > 0;
-    if (!runsAgent && !passesEnvironment) {
-      args.notApplicable("neither runs the deploy agent nor passes environment variables");
+    const channels = secretChannels(cmd, secretCommandMarkers);
+    if (channels.length === 0) {
+      args.notApplicable(
+        "runs no secretCommandMarker, passes no environment and its stdin holds nothing secret-looking",
+      );
     }
-    reportViolation(
-      `logging is "${logging}${cmd.logging === undefined ? " (default)" : ""}" on a command that receives secrets; set it to "none" or "stderr".`,
-    );
+    const because = `a command that receives secrets (${channels.join("; ")})`;
+    if (logging !== "none") {
+      reportViolation(
+        `logging is "${logging}${cmd.logging === undefined ? " (default)" : ""}" on ${because}; set logging: "none" (stdout and stderr both reach the Pulumi console).`,
+      );
+    }
+    if (missing.length > 0) {
+      reportViolation(
+        `additionalSecretOutputs lacks ${missing.map((o) => `"${o}"`).join(" and ")} on ${because}; add ["stdout", "stderr"] to the resource options so they are encrypted in the state.`,
+      );
+    }
   }),
 };
 

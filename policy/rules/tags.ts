@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import type { Resource } from "@pulumi/pulumi";
-import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { z } from "zod";
 import { ruleConfig } from "../lib/config";
+import { providerDefaultTags, tagMap } from "../lib/tags";
 
 /** The resources that cost money or hold access and so must say who owns them. */
 export const TAGGED_TYPES: { new (...rest: never[]): Resource }[] = [
@@ -36,18 +37,6 @@ const tagsConfig = ruleConfig("required-tags", {
     ),
 });
 
-/** A provider's defaultTags arrive as an object or, in provider config, as JSON text. */
-function providerDefaultTags(args: ResourceValidationArgs): Record<string, string> {
-  const raw = (args.provider?.props as { defaultTags?: unknown } | undefined)?.defaultTags;
-  try {
-    const value = (typeof raw === "string" ? JSON.parse(raw) : raw) as
-      { tags?: Record<string, string> } | undefined;
-    return value?.tags ?? {};
-  } catch {
-    return {};
-  }
-}
-
 export const requiredTags: ResourceValidationPolicy = {
   name: "required-tags",
   description:
@@ -62,10 +51,7 @@ export const requiredTags: ResourceValidationPolicy = {
     if (!TAGGED_TYPES.some((type) => args.isType(type as { new (...rest: unknown[]): Resource })))
       args.notApplicable("not a taggable resource type");
     const { requiredTags: required } = tagsConfig.read(args);
-    const tags = {
-      ...providerDefaultTags(args),
-      ...((args.props.tags as Record<string, string>) ?? {}),
-    };
+    const tags = { ...providerDefaultTags(args.provider), ...tagMap(args.props.tags) };
     const missing = required.filter((key) => !tags[key]);
     if (missing.length > 0) {
       reportViolation(`missing tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")}.`);

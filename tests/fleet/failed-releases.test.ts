@@ -7,6 +7,7 @@ import {
   deploy,
   figure,
   lbUrl,
+  newProxyRelease,
   newRelease,
   onHost,
   servedDigests,
@@ -133,5 +134,50 @@ describe("fleet: a bad release changes nothing", () => {
     }
     const check = await onHost(0, `sudo -n docker exec ${proxy} nginx -t`);
     assert.equal(check.code, 0, check.stderr);
+  });
+
+  it("when nginx -s reload fails, the previous upstream is put back before the new container goes", async () => {
+    const proxy = "berth-demo-local-proxy";
+    const upstream = "/var/lib/berth/berth-demo-local/proxy/upstream.conf";
+    const before = await onHost(0, `sudo -n cat ${upstream}`);
+    assert.equal(before.code, 0, before.stderr);
+    // Without its pid file, `nginx -t` passes but `nginx -s reload` cannot signal the master.
+    const breakIt = await onHost(0, `sudo -n docker exec -u 0 ${proxy} rm /run/nginx/nginx.pid`);
+    assert.equal(breakIt.code, 0, breakIt.stderr);
+    try {
+      const image = await newRelease("reload-fails");
+      await failingRollout(specFor(image), AGENT_EXIT.proxy, /nginx -s reload failed/);
+      const after = await onHost(0, `sudo -n cat ${upstream}`);
+      assert.equal(
+        after.stdout,
+        before.stdout,
+        "the upstream file still names the removed container",
+      );
+    } finally {
+      const fix = await onHost(0, `sudo -n docker restart ${proxy}`);
+      assert.equal(fix.code, 0, fix.stderr);
+    }
+  });
+
+  it("a new proxy image that cannot serve is refused before the running proxy is touched", async () => {
+    const proxy = "berth-demo-local-proxy";
+    const idOf = async () =>
+      (await onHost(0, `sudo -n docker inspect -f '{{.Id}}' ${proxy}`)).stdout.trim();
+    const proxyBefore = await idOf();
+    // nginx starts, but its config no longer includes the app upstream: every request is a 404.
+    const brokenProxy = await newProxyRelease("proxy-broken", [
+      "USER root",
+      "RUN sed -i 's|proxy_pass http://app;|return 404;|' /etc/nginx/nginx.conf",
+      "USER nginx",
+    ]);
+    const image = await newRelease("with-broken-proxy");
+    const spec = { ...specFor(image), proxyImage: brokenProxy };
+    spec.timeouts = { ...spec.timeouts, healthSeconds: 6 };
+    await failingRollout(
+      spec,
+      AGENT_EXIT.proxy,
+      /the new proxy image \S+ did not serve \/healthz within 6s; \S+ was not touched/,
+    );
+    assert.equal(await idOf(), proxyBefore, "the running proxy was replaced");
   });
 });

@@ -8,6 +8,7 @@ import {
   helperLogin,
   newRelease,
   onHost,
+  settled,
   specFor,
 } from "./support/fleet";
 
@@ -50,6 +51,7 @@ describe("fleet: one deploy at a time per host", () => {
   });
 
   it("a lock left by a dead deploy does not block the next one", async () => {
+    await settled(); // the previous test's deploy finishes its background work first
     const image = await newRelease("v4b");
     const spec = specFor(image);
     const command = renderDeployCommand(spec);

@@ -5,15 +5,31 @@
  * (after everything it depends on). So this suite tests the commands, stdin, pinning and order that
  * `pulumi up` sends, not a copy of them. What it cannot cover: the real engine's diff and
  * replacement semantics (triggers, create-before-delete), and the provider's dial retries.
+ *
+ * Host keys take the AWS path as far as it goes without AWS: the program generates each host's
+ * key and stores its private half in the host's SSM parameter (mocked, so the parameter's value
+ * is what the mock recorded); before the first dial, each fleet host runs the real first-boot
+ * installer (infra/host/install-host-key) with the parameter name and region from its own user
+ * data. Where it stops: `aws ssm get-parameter` (the instance role, KMS, the endpoint) is a stand-in
+ * that hands over the parameter's value through the engine, `systemctl restart sshd` is a SIGHUP
+ * to the container's sshd, and cloud-init does not run (the test runs the user data's runcmd line).
+ * Every command then dials with OpenSSH pinned strictly to the connection's hostKey (the provider's
+ * Go client is not run here), so a command reaches a host only if it proves the pinned key.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import {
   AgentDeployInput,
   HOST_LOGIN_USER,
   parseAgentSummary,
 } from "../../infra/src/agent/contract";
-import { readAgentScript } from "../../infra/src/files";
+import { INSTALL_HOST_KEY_SOURCE, readAgentScript } from "../../infra/src/files";
+import { INSTALL_HOST_KEY_PATH } from "../../infra/src/hostKeys";
+import { capture } from "../../cli/src/run";
+import { Endpoint, sshRunner, waitForSsh } from "../../cli/src/ssh";
 import { planHosts, planRollout } from "../../infra/src/rollout/plan";
 import { blockSshArgs } from "../../fleet/src/commands";
 import { docker } from "../../fleet/src/exec";
@@ -34,7 +50,6 @@ import {
   lbUrl,
   newRelease,
   refreshFleet,
-  runner,
   settings,
   specFor,
   statuses,
@@ -49,11 +64,97 @@ interface Executed {
 
 const RELEASE_COMMAND = ["node", "-e", "console.log('migrated by the program')"];
 
+/** Fleet hosts that have taken their generated host key (cloud-init's first boot runs once). */
+const booted = new Set<string>();
+/** Where each host's own keys wait while it proves the generated one. */
+const SSH_BACKUP = "/etc/ssh.berth-fleet-original";
+
+/**
+ * The first boot of `host` as cloud-init runs it on AWS, as far as the fleet can: the runcmd line
+ * of the host's own user data (the installer, its parameter's name and region), with the
+ * parameter's value (what the program stored in SSM) handed over through the engine, as the
+ * instance role hands it over on AWS.
+ */
+async function firstBoot(host: string, container: string, registered: RegisteredSoFar) {
+  const instance = registered.find(
+    (r) => r.type === "aws:ec2/instance:Instance" && r.name.endsWith(`-${host}`),
+  );
+  const userData = parseYaml(String(instance?.state.userData)) as { runcmd: string[][] };
+  const [installer, parameterName, region] = userData.runcmd[0] ?? [];
+  assert.equal(
+    installer,
+    INSTALL_HOST_KEY_PATH,
+    `${host}: the user data does not install a host key first`,
+  );
+  const parameter = registered.find(
+    (r) => r.type === "aws:ssm/parameter:Parameter" && r.state.name === parameterName,
+  );
+  const value = String(parameter?.state.value ?? "");
+  assert.match(
+    value,
+    /^-----BEGIN OPENSSH PRIVATE KEY-----/,
+    `${host}: no key in ${parameterName}`,
+  );
+  const exec = (script: string, input = "") =>
+    docker(["exec", "-i", container, "bash", "-euo", "pipefail", "-c", script], { input });
+  await exec(`[ -d ${SSH_BACKUP} ] || cp -a /etc/ssh ${SSH_BACKUP}`);
+  await exec(
+    `install -m 0755 /dev/stdin ${INSTALL_HOST_KEY_PATH}`,
+    readFileSync(INSTALL_HOST_KEY_SOURCE, "utf8"),
+  );
+  await exec(
+    [
+      "umask 077",
+      "mkdir -p /run/berth-first-boot/bin",
+      "cat >/run/berth-first-boot/value",
+      // The stand-in for the AWS CLI answers only the call the installer must make.
+      `printf '%s\n' '#!/usr/bin/env bash' '[ "$*" = "ssm get-parameter --region ${region} --name ${parameterName} --with-decryption --query Parameter.Value --output text" ] || { echo "unexpected: aws $*" >&2; exit 2; }' 'cat /run/berth-first-boot/value' >/run/berth-first-boot/bin/aws`,
+      // sshd is the container's PID 1: SIGHUP makes it re-execute with the new key.
+      "printf '%s\n' '#!/usr/bin/env bash' 'kill -HUP 1' >/run/berth-first-boot/bin/systemctl",
+      "chmod 0755 /run/berth-first-boot/bin/aws /run/berth-first-boot/bin/systemctl",
+    ].join(" && "),
+    value,
+  );
+  // Parameter names and regions are [A-Za-z0-9_./-] only (config and preflight check them).
+  const result = await exec(
+    `PATH=/run/berth-first-boot/bin:$PATH ${INSTALL_HOST_KEY_PATH} '${parameterName}' '${region}'; rm -rf /run/berth-first-boot`,
+  );
+  assert.match(result.stdout, /sshd now proves 256 SHA256:/);
+  booted.add(host);
+}
+
+/** Gives every fleet host its own host keys back, so the rest of the suite finds them as it left them. */
+async function restoreFleetHostKeys() {
+  for (const host of ctx().fleet.hosts) {
+    await docker([
+      "exec",
+      host.container,
+      "sh",
+      "-c",
+      `if [ -d ${SSH_BACKUP} ]; then rm -rf /etc/ssh && mv ${SSH_BACKUP} /etc/ssh && kill -HUP 1; fi`,
+    ]);
+  }
+  booted.clear();
+  await refreshFleet();
+}
+
+/** Runs commands on a host over SSH, accepting only `hostKey` (the connection's pin). */
+function pinnedRunner(endpoint: Endpoint, hostKey: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-pinned-"));
+  const knownHostsFile = path.join(dir, "known_hosts");
+  writeFileSync(knownHostsFile, `[${endpoint.address}]:${endpoint.port} ${hostKey}\n`, {
+    mode: 0o600,
+  });
+  return sshRunner(
+    { identityFile: ctx().fleet.identityFile, knownHostsFile, strictHostKeyChecking: "yes" },
+    capture,
+  );
+}
+
 /** Runs the program for the fleet's app and stack, executing its remote commands on the fleet. */
 async function runProgramOnFleet(image: string) {
   const fleet = ctx().fleet;
   const executed: Executed[] = [];
-  const hostKeys = Object.fromEntries(fleet.hosts.map((h) => [h.name, h.hostKey]));
   const privateKey = readFileSync(fleet.identityFile, "utf8");
 
   const execute = async (
@@ -71,16 +172,22 @@ async function runProgramOnFleet(image: string) {
     const host = /host-\d+$/.exec(instance?.name ?? "")?.[0];
     const endpoint = hosts().find((h) => h.name === host);
     if (!host || !endpoint) throw new Error(`${resource}: no fleet host at ${connection.host}`);
-    // The connection must be pinned to the host's real key, as the user and key the fleet knows.
-    if (connection.hostKey !== hostKeys[host])
-      throw new Error(`${resource}: not pinned to ${host}'s host key (${connection.hostKey})`);
+    // The connection is pinned to the key the program generated for this host; the host takes that
+    // key at its first boot, and the dial accepts nothing else.
+    const hostKey = String(connection.hostKey ?? "");
+    if (!/^ssh-ed25519 \S+$/.test(hostKey))
+      throw new Error(`${resource}: not pinned (${connection.hostKey})`);
     if (connection.user !== HOST_LOGIN_USER)
       throw new Error(`${resource}: user ${connection.user}`);
     if (connection.privateKey !== privateKey) throw new Error(`${resource}: not the fleet's key`);
+    const container = fleet.hosts.find((h) => h.name === host)?.container as string;
+    if (!booted.has(host)) await firstBoot(host, container, registered);
+    const pinned = pinnedRunner(endpoint, hostKey);
+    if (executed.every((e) => e.host !== host)) await waitForSsh(endpoint, pinned);
     const command = String(inputs.create);
     const stdin = String(inputs.stdin ?? "");
     executed.push({ resource, host, command, stdin });
-    const r = await runner()(endpoint, command, stdin);
+    const r = await pinned(endpoint, command, stdin);
     agentOutputs.push(r.stdout, r.stderr);
     if (r.code !== 0)
       throw new Error(`${resource} on ${host}: process exited with status ${r.code}: ${r.stderr}`);
@@ -96,7 +203,6 @@ async function runProgramOnFleet(image: string) {
       "berth:ssh": {
         allowedCidrs: ["203.0.113.10/32"],
         publicKey: readFileSync(`${fleet.identityFile}.pub`, "utf8").trim(),
-        hostKeys,
       },
       "berth:web": { port: 3000, healthPath: settings.healthPath, command: null },
       "berth:worker": { command: ["node", "dist/worker.js"], count: 1 },
@@ -135,6 +241,9 @@ const inProd = (image: string) =>
 describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
   before(async () => {
     await convergedRelease("program-base");
+  });
+  after(async () => {
+    await restoreFleetHostKeys();
   });
 
   it("rolls a new digest over the fleet in the engine's order, under load, with 0 failed requests", async () => {

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import { ReleaseSpec, digest12 } from "../../infra/src/agent/contract";
-import { assertValidSpec } from "../../infra/src/agent/specSchema";
 import {
   canonicalJson,
   configHash,
@@ -10,6 +9,7 @@ import {
   renderStatusCommand,
   shellQuote,
 } from "../../infra/src/agent/invocation";
+import { RELEASE_GUARD_DEFAULTS, assertValidSpec } from "../../infra/src/agent/specSchema";
 
 const spec = (overrides: Partial<ReleaseSpec> = {}): ReleaseSpec => ({
   app: "shop",
@@ -22,6 +22,7 @@ const spec = (overrides: Partial<ReleaseSpec> = {}): ReleaseSpec => ({
   env: { DATABASE_URL: "postgres://u:p4ss@db/shop", QUOTE: "it's" },
   timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
   keepReleases: 3,
+  guard: RELEASE_GUARD_DEFAULTS,
   ...overrides,
 });
 

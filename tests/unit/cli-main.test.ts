@@ -19,7 +19,7 @@ const TARGET: Target = {
   access: { knownHostsFile: "/k", strictHostKeyChecking: "accept-new" },
 };
 
-function status(host: string, healthy: boolean) {
+function status(host: string, healthy: boolean, background: Record<string, unknown> | null = null) {
   return JSON.stringify({
     host,
     release: "aaaaaaaaaaaa-cccccccccccc",
@@ -31,6 +31,7 @@ function status(host: string, healthy: boolean) {
       { name: "p", role: "proxy", state: "running", release: "x", healthy: null },
     ],
     lastReceipt: { action: "deploy", outcome: "deployed", time: "2026-11-26T10:00:00Z" },
+    background,
   });
 }
 
@@ -103,7 +104,7 @@ describe("cli: commands and errors", () => {
     ["status", "--json"],
     ["logs", "--grep <regexp>"],
     ["exec", "--no-tty"],
-    ["rollback", "--stack <stack>"],
+    ["rollback", "--one-at-a-time"],
     ["ssh", "[host]"],
     ["promote", "--expect-digest <digest>"],
   ]) {
@@ -134,11 +135,11 @@ describe("cli: commands and errors", () => {
       const table = out.join("\n").split("\n");
       assert.match(
         table[0] ?? "",
-        /^HOST\s+RELEASE\s+DIGEST\s+HEALTHY\s+CONTAINERS\s+LAST DEPLOY$/,
+        /^HOST\s+RELEASE\s+DIGEST\s+HEALTHY\s+CONTAINERS\s+BACKGROUND\s+LAST DEPLOY$/,
       );
       assert.match(
         table[1] ?? "",
-        /^host-1\s+aaaaaaaaaaaa-cccccccccccc\s+aaaaaaaaaaaa\s+yes\s+web:1 worker:0 proxy:1\s+deploy deployed 2026/,
+        /^host-1\s+aaaaaaaaaaaa-cccccccccccc\s+aaaaaaaaaaaa\s+yes\s+web:1 worker:0 proxy:1\s+-\s+deploy deployed 2026/,
       );
       assert.match(table[3] ?? "", /^host-3 .*unreachable .*Connection timed out/);
     });
@@ -152,7 +153,50 @@ describe("cli: commands and errors", () => {
       assert.equal(await main(["status", "-s", "prod"], deps), 1);
       assert.match(
         out.join("\n"),
-        /\nhost-2 +- +- +error +- +berth-agent: FAILED: unexpected error/,
+        /\nhost-2 +- +- +error +- +- +berth-agent: FAILED: unexpected error/,
+      );
+    });
+
+    it("shows each host's background work, and a WARNING line for a failed one", async () => {
+      const background = (state: string, reason = "") => ({
+        release: "aaaaaaaaaaaa-cccccccccccc",
+        state,
+        reason,
+        time: "2026-11-26T10:00:05Z",
+        durationsMs: {},
+      });
+      const byAddress: Record<string, ReturnType<typeof background>> = {
+        "10.0.0.1": background("running"),
+        "10.0.0.2": background("succeeded"),
+        "10.0.0.3": background("failed", "old web container did not stop within 10 s"),
+      };
+      const { deps, out, err } = fakeDeps((address) => ({
+        code: 0,
+        stdout: status(address, true, byAddress[address] ?? null),
+        stderr: "",
+      }));
+      assert.equal(await main(["status", "-s", "prod"], deps), 0, "the hosts serve: still healthy");
+      const table = out.join("\n").split("\n");
+      assert.match(table[1] ?? "", /^host-1 .* running +deploy deployed/);
+      assert.match(table[2] ?? "", /^host-2 .* succeeded +deploy deployed/);
+      assert.match(table[3] ?? "", /^host-3 .* FAILED +deploy deployed/);
+      assert.deepEqual(err, [
+        "WARNING: host-3: the background work after deploying aaaaaaaaaaaa-cccccccccccc (drain, old workers, prune) failed at 2026-11-26T10:00:05Z: old web container did not stop within 10 s; the previous release's containers may still run there (berth status --json lists them)",
+      ]);
+
+      out.length = 0;
+      assert.equal(await main(["status", "-s", "prod", "--json"], deps), 0);
+      const rows = JSON.parse(out.join("\n")) as {
+        host: string;
+        status: { background: { state: string; reason: string } };
+      }[];
+      assert.deepEqual(
+        rows.map((r) => [r.host, r.status.background.state]),
+        [
+          ["host-1", "running"],
+          ["host-2", "succeeded"],
+          ["host-3", "failed"],
+        ],
       );
     });
 
@@ -221,17 +265,53 @@ describe("cli: commands and errors", () => {
   });
 
   describe("rollback", () => {
-    it("rolls hosts back one after another", async () => {
+    const rolledBack = { code: 0, stdout: '{"outcome":"rolled-back"}', stderr: "" };
+
+    it("rolls every host back at once and says how long the fleet took", async () => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const { deps, err } = fakeDeps(() => rolledBack);
+      const capture = deps.capture;
+      deps.capture = async (argv, onLine, stdin) => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        return capture(argv, onLine, stdin);
+      };
+      assert.equal(await main(["rollback", "-s", "prod"], deps), 0);
+      assert.equal(maxInFlight, 3);
+      assert.match(
+        err.join("\n"),
+        /rolled back 3 host\(s\) at once in \d+ ms: host-1, host-2, host-3$/,
+      );
+    });
+
+    it("rolls hosts back one after another with --one-at-a-time", async () => {
       const order: string[] = [];
       const { deps } = fakeDeps((address) => {
         order.push(address);
-        return { code: 0, stdout: '{"outcome":"rolled-back"}', stderr: "" };
+        return rolledBack;
       });
-      assert.equal(await main(["rollback", "-s", "prod"], deps), 0);
+      assert.equal(await main(["rollback", "-s", "prod", "--one-at-a-time"], deps), 0);
       assert.deepEqual(order, ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
     });
 
-    it("stops at the first failing host and says which hosts were and were not touched", async () => {
+    it("rolls back only the hosts named with --host", async () => {
+      const order: string[] = [];
+      const { deps } = fakeDeps((address) => {
+        order.push(address);
+        return rolledBack;
+      });
+      assert.equal(
+        await main(["rollback", "-s", "prod", "--host", "host-3", "--host", "host-1"], deps),
+        0,
+      );
+      assert.deepEqual(order.sort(), ["10.0.0.1", "10.0.0.3"]);
+      assert.equal(await main(["rollback", "-s", "prod", "--host", "host-9"], deps), 2);
+    });
+
+    it("a failing host stops no other; exit 1 names who went back and who failed", async () => {
       const order: string[] = [];
       const { deps, err } = fakeDeps((address) => {
         order.push(address);
@@ -241,13 +321,48 @@ describe("cli: commands and errors", () => {
               stdout: '{"outcome":"failed","reason":"no previous release on host-2"}',
               stderr: "x",
             }
-          : { code: 0, stdout: '{"outcome":"rolled-back"}', stderr: "" };
+          : rolledBack;
       });
       assert.equal(await main(["rollback", "-s", "prod"], deps), 1);
+      assert.deepEqual(order.sort(), ["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+      assert.match(
+        err.join("\n"),
+        /berth: host-2: rollback failed: no previous release on host-2; rolled back: host-1, host-3$/,
+      );
+    });
+
+    it("with --one-at-a-time stops at the first failing host and names the hosts not touched", async () => {
+      const order: string[] = [];
+      const { deps, err } = fakeDeps((address) => {
+        order.push(address);
+        return address === "10.0.0.2"
+          ? {
+              code: 1,
+              stdout: '{"outcome":"failed","reason":"no previous release on host-2"}',
+              stderr: "x",
+            }
+          : rolledBack;
+      });
+      assert.equal(await main(["rollback", "-s", "prod", "--one-at-a-time"], deps), 1);
       assert.deepEqual(order, ["10.0.0.1", "10.0.0.2"]);
       assert.match(
         err.join("\n"),
-        /rollback failed on host-2: no previous release on host-2\. Rolled back: host-1; not touched: host-3/,
+        /host-2: rollback failed: no previous release on host-2; rolled back: host-1; not touched: host-3/,
+      );
+    });
+
+    it("runs the same way on the local fleet", async () => {
+      const { deps, calls } = fakeDeps(() => rolledBack);
+      deps.resolveTarget = () => ({
+        ...TARGET,
+        stack: "local",
+        kind: "local",
+        agentStack: "local",
+      });
+      assert.equal(await main(["rollback", "-s", "local"], deps), 0);
+      assert.deepEqual(
+        calls.map((c) => c[c.length - 1]),
+        Array(3).fill("sudo -n /usr/local/bin/berth-agent rollback --app shop --stack local"),
       );
     });
   });

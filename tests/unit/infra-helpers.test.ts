@@ -59,6 +59,20 @@ describe("infra helpers (pure, no mocks)", () => {
       assert.equal(networkOf("203.0.113.10/24"), "203.0.113.0/24");
       assert.equal(formatCidr({ base: 3232235520, prefix: 24 }), "192.168.0.0/24");
     });
+    it("accepts only four-part decimal IPv4 CIDRs (no shorthand, octal-looking octets or /33)", () => {
+      for (const text of [
+        "10.1/16",
+        "010.0.0.0/8",
+        "10.0.0.0/33",
+        "10.0.0.0",
+        "::/0",
+        " 10.0.0.0/8",
+      ])
+        assert.equal(parseCidr(text), null, text);
+      assert.equal(networkOf("10.0.0.300/8"), null);
+      assert.deepEqual(parseCidr("0.0.0.0/0"), { base: 0, prefix: 0 });
+      assert.equal(networkOf("10.20.200.1/17"), "10.20.128.0/17");
+    });
   });
 
   describe("naming and rollout order", () => {

@@ -11,6 +11,7 @@ import { planHosts, planRollout, rolloutOrder } from "../../infra/src/rollout/pl
 import { executePlan } from "../../cli/src/rollout";
 import { Endpoint, HostRunner } from "../../cli/src/ssh";
 import { ProgramRun, RegisteredResource, runProgram } from "../support/pulumi/runProgram";
+import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
 
 const IMAGE = `registry.local:5000/shop@sha256:${"a".repeat(64)}`;
 const PROXY = `registry.local:5000/nginx@sha256:${"b".repeat(64)}`;
@@ -28,6 +29,7 @@ function spec(overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
     env: { SECRET_TOKEN: "t0ken" },
     timeouts: { healthSeconds: 30, drainSeconds: 2, stopSeconds: 10 },
     keepReleases: 3,
+    guard: RELEASE_GUARD_DEFAULTS,
     ...overrides,
   };
 }
@@ -155,6 +157,205 @@ describe("the CLI executor runs exactly the plan", () => {
     assert.match(result.error ?? "", /host-2: unreachable over SSH: ssh: connect to host/);
     const host3 = result.results.find((r) => r.host === "host-3")!;
     assert.equal(host3.error, "host-3: agent failed (unhealthy): web did not answer 200");
+  });
+
+  describe("a failed batch switches back every host that took the release", () => {
+    const isRollback = (command: string) => / rollback --app /.test(command);
+    const isDeploy = (command: string) => / deploy /.test(command);
+    const deployed = (release = "new") =>
+      `{"outcome":"deployed","exitCode":0,"release":"${release}","previousBackgroundFailure":null}\n`;
+    const switchedBackByBake = {
+      code: 9,
+      stdout:
+        '{"outcome":"failed","exitCode":9,"reason":"5xx share 0.40 over 0.05 during the bake; back on the previous release"}\n',
+      stderr: "",
+    };
+
+    /** A fake fleet: `deployOf` answers each host's deploy; rollbacks take 30 ms and are counted. */
+    function fleet(
+      deployOf: (host: string) => { code: number; stdout: string; stderr: string },
+      rollbackOf: (host: string) => { code: number; stdout: string; stderr: string } = () => ({
+        code: 0,
+        stdout: '{"outcome":"rolled-back","exitCode":0,"release":"old"}\n',
+        stderr: "",
+      }),
+    ) {
+      const rolledBack: string[] = [];
+      const deploys: string[] = [];
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const run: HostRunner = async (host, command) => {
+        if (isRollback(command)) {
+          rolledBack.push(host.name);
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          inFlight -= 1;
+          return rollbackOf(host.name);
+        }
+        if (isDeploy(command)) {
+          deploys.push(host.name);
+          return deployOf(host.name);
+        }
+        return { code: 0, stdout: "berth-agent installed\n", stderr: "" };
+      };
+      return { run, rolledBack, deploys, maxInFlight: () => maxInFlight };
+    }
+
+    it("switches back earlier batches and the failing batch's good hosts, at once, with the plan's rollback command", async () => {
+      // Batches: [host-1], [host-2, host-3], [host-4, host-5]; host-3's bake switches it back.
+      const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+      const ran: { host: string; command: string }[] = [];
+      const f = fleet((host) =>
+        host === "host-3" ? switchedBackByBake : { code: 0, stdout: deployed(), stderr: "" },
+      );
+      const run: HostRunner = (host, command, stdin, onLine) => {
+        if (isRollback(command)) ran.push({ host: host.name, command });
+        return f.run(host, command, stdin, onLine);
+      };
+      const progress: string[] = [];
+      const result = await executePlan(plan, endpoints, run, { progress: (l) => progress.push(l) });
+      assert.equal(result.ok, false);
+      assert.deepEqual([...f.rolledBack].sort(), ["host-1", "host-2"], "host-3 is back already");
+      assert.equal(f.maxInFlight(), 2, "both switch-backs ran at once");
+      for (const r of ran) assert.equal(r.command, plan.batches[0]![0]!.rollback.command);
+      assert.deepEqual(f.deploys.sort(), ["host-1", "host-2", "host-3"]);
+      assert.deepEqual(result.untouched, ["host-4", "host-5"]);
+      assert.deepEqual(result.switchBack?.rolledBack, ["host-1", "host-2"]);
+      assert.deepEqual(result.switchBack?.failed, []);
+      assert.equal(
+        result.error,
+        "rollout stopped: host-3: agent failed (switchedBack): 5xx share 0.40 over 0.05 during the bake; back on the previous release; switched back: host-1, host-2; not touched: host-4, host-5",
+      );
+      // Timings: each host's switch-back and the whole one, for the caller.
+      for (const r of result.switchBack?.results ?? [])
+        assert.ok(r.ms >= 25, `${r.host} ${r.ms} ms`);
+      assert.ok((result.switchBack?.ms ?? 0) < 200, "at once, not one after another");
+      assert.ok(
+        progress.some((l) => /^host-1: back on old in \d+ ms$/.test(l)),
+        progress.join("\n"),
+      );
+    });
+
+    it("leaves hosts whose deploy was unchanged alone: their previous release is an older one", async () => {
+      const plan = planRollout({
+        hosts: hostNames,
+        spec: spec({ releaseCommand: null }),
+        registry,
+        agent,
+        batchSize: 2,
+      });
+      const f = fleet((host) =>
+        host === "host-1"
+          ? { code: 0, stdout: '{"outcome":"unchanged","exitCode":0}\n', stderr: "" }
+          : host === "host-4"
+            ? {
+                code: 8,
+                stdout: '{"outcome":"failed","exitCode":8,"reason":"smoke GET / answered 500"}\n',
+                stderr: "",
+              }
+            : { code: 0, stdout: deployed(), stderr: "" },
+      );
+      const result = await executePlan(plan, endpoints, f.run);
+      assert.deepEqual([...f.rolledBack].sort(), ["host-2", "host-3"]);
+      assert.equal(
+        result.error,
+        "rollout stopped: host-4: agent failed (smoke): smoke GET / answered 500; switched back: host-2, host-3; left on it, as they ran it before this rollout: host-1; not touched: host-5",
+      );
+    });
+
+    it("names a host that could not be switched back, and how to retry it, without stopping the others", async () => {
+      const plan = planRollout({
+        hosts: hostNames,
+        spec: spec({ releaseCommand: null }),
+        registry,
+        agent,
+        batchSize: 1,
+      });
+      const f = fleet(
+        (host) =>
+          host === "host-4"
+            ? {
+                code: 6,
+                stdout: '{"outcome":"failed","exitCode":6,"reason":"web did not answer 200"}\n',
+                stderr: "",
+              }
+            : { code: 0, stdout: deployed(), stderr: "" },
+        (host) =>
+          host === "host-2"
+            ? {
+                code: 255,
+                stdout: "",
+                stderr: "ssh: connect to host 127.0.0.1 port 2201: Connection refused",
+              }
+            : {
+                code: 0,
+                stdout: '{"outcome":"rolled-back","exitCode":0,"release":"old"}\n',
+                stderr: "",
+              },
+      );
+      const result = await executePlan(plan, endpoints, f.run);
+      assert.deepEqual([...f.rolledBack].sort(), ["host-1", "host-2", "host-3"]);
+      assert.deepEqual(result.switchBack?.rolledBack, ["host-1", "host-3"]);
+      assert.deepEqual(result.switchBack?.failed, ["host-2"]);
+      assert.equal(
+        result.error,
+        "rollout stopped: host-4: agent failed (unhealthy): web did not answer 200; switched back: host-1, host-3; switch-back FAILED, still on the new release: host-2: unreachable over SSH: ssh: connect to host 127.0.0.1 port 2201: Connection refused (retry with berth rollback --host host-2); not touched: host-5",
+      );
+    });
+
+    it("switches nothing back when told not to, and says which hosts keep the release", async () => {
+      const plan = planRollout({
+        hosts: hostNames.slice(0, 3),
+        spec: spec({ releaseCommand: null }),
+        registry,
+        agent,
+        batchSize: 1,
+      });
+      const f = fleet((host) =>
+        host === "host-2" ? switchedBackByBake : { code: 0, stdout: deployed(), stderr: "" },
+      );
+      const result = await executePlan(plan, endpoints, f.run, { switchBack: false });
+      assert.deepEqual(f.rolledBack, []);
+      assert.equal(result.switchBack, undefined);
+      assert.match(result.error ?? "", /; still on the new release: host-1; not touched: host-3$/);
+    });
+
+    it("prints a WARNING line when a host's previous background work failed", async () => {
+      const plan = planRollout({
+        hosts: hostNames.slice(0, 2),
+        spec: spec({ releaseCommand: null }),
+        registry,
+        agent,
+        batchSize: 1,
+      });
+      const failedBackground = {
+        release: "aaaaaaaaaaaa-cccccccccccc",
+        state: "failed",
+        reason: "worker shop-prod-worker-aaaaaaaaaaaa-1 did not stop within 10 s",
+        time: "2026-11-30T10:00:00Z",
+        durationsMs: {},
+      };
+      const f = fleet((host) => ({
+        code: 0,
+        stdout: `${JSON.stringify({
+          outcome: "deployed",
+          exitCode: 0,
+          release: "new",
+          previousBackgroundFailure: host === "host-2" ? failedBackground : null,
+        })}\n`,
+        stderr: "",
+      }));
+      const progress: string[] = [];
+      const result = await executePlan(plan, endpoints, f.run, {
+        progress: (l) => progress.push(l),
+      });
+      assert.equal(result.ok, true);
+      const warnings = progress.filter((l) => l.startsWith("WARNING:"));
+      assert.deepEqual(warnings, [
+        "WARNING: host-2: the background work after deploying aaaaaaaaaaaa-cccccccccccc (drain, old workers, prune) failed at 2026-11-30T10:00:00Z: worker shop-prod-worker-aaaaaaaaaaaa-1 did not stop within 10 s; the previous release's containers may still run there (berth status --json lists them)",
+      ]);
+    });
   });
 });
 

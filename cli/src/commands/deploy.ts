@@ -8,18 +8,18 @@ import { connectLocalFleet, localReleaseSpec, localSettings, localTarget } from 
 import { CliError } from "../pulumi";
 import { executePlan } from "../rollout";
 import { sshRunner, waitForSsh } from "../ssh";
+import { switchBackAfterFailedUp } from "../switch-back";
 import { LOCAL_STACK, assertKnownStack } from "../targets";
 import { CommandContext } from "./context";
 
 /**
  * `berth deploy -s local` builds the app and nginx images, pushes them to the fleet's registry and
  * runs the rollout plan over SSH; `berth deploy -s <aws stack>` is `pulumi up`, whose `Release`
- * runs the same plan through `remote.Command`s.
+ * runs the same plan through `remote.Command`s. When that up fails, the hosts it moved to the new
+ * release are switched back (cli/src/switch-back.ts).
  */
-export function registerDeploy(
-  program: Command,
-  { deps, result, stackOption }: CommandContext,
-): void {
+export function registerDeploy(program: Command, context: CommandContext): void {
+  const { deps, result, stackOption } = context;
   program
     .command("deploy")
     .description(
@@ -43,6 +43,7 @@ export function registerDeploy(
             `--batch-size applies to the local fleet; stack ${opts.stack} takes berth:release.batchSize from Pulumi.${opts.stack}.yaml`,
             2,
           );
+        const upStartedAt = new Date().toISOString();
         result.exitCode = await deps.interactive([
           "pulumi",
           "up",
@@ -51,6 +52,8 @@ export function registerDeploy(
           "--policy-pack",
           join(deps.root, "policy"),
         ]);
+        if (result.exitCode !== 0)
+          await switchBackAfterUp(context, opts.stack, upStartedAt, result.exitCode);
         return;
       }
       // One look at the fleet serves both the hosts and the registry.
@@ -86,4 +89,27 @@ export function registerDeploy(
           : `released ${digest12(spec.image)} to ${hosts} in ${(rollout.ms / 1000).toFixed(1)}s; serving at ${t.url}`,
       );
     });
+}
+
+/**
+ * After a failed `pulumi up`: the hosts that took the release before the failure go back, so the
+ * fleet runs one release. Reports, never throws: the up's own exit code stands.
+ */
+async function switchBackAfterUp(
+  { deps, target }: CommandContext,
+  stack: string,
+  upStartedAt: string,
+  exitCode: number,
+): Promise<void> {
+  deps.err(
+    `berth: pulumi up failed (exit ${exitCode}); looking for hosts that took the release before the failure`,
+  );
+  try {
+    const after = await switchBackAfterFailedUp(target(stack), upStartedAt, deps.capture, deps.err);
+    deps.err(`berth: ${after.message}`);
+  } catch (error) {
+    deps.err(
+      `berth: the switch-back after the failed up stopped: ${(error as Error).message}; see what each host runs with berth status -s ${stack}`,
+    );
+  }
 }

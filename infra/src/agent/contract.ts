@@ -45,6 +45,26 @@ export interface ReleaseSpec {
   };
   /** How many releases (images and stopped containers) to keep for instant rollback. */
   keepReleases: number;
+  /** The checks around the switch that stop a release which is healthy but serves errors. */
+  guard: ReleaseGuard;
+}
+
+/** The deploy guard: smoke checks before the switch, a bake with switch-back after it. */
+export interface ReleaseGuard {
+  /** Requested on the new container before any traffic moves; each must answer a `smokeStatuses` status. */
+  smokePaths: string[];
+  /** Accepted smoke answers: a class like "2xx" or an exact code like "404". */
+  smokeStatuses: string[];
+  /**
+   * Seconds after the switch during which the previous web container stays ready out of rotation
+   * and the proxy's log of the new release is watched; 0 skips the bake.
+   */
+  bakeSeconds: number;
+  /**
+   * The bake switches back when the new release's 5xx share on the host exceeds this (0 to 1)
+   * and also exceeds the previous release's share before the switch.
+   */
+  maxErrorRate: number;
 }
 
 /** How the host logs in to the registry before pulling. */
@@ -127,6 +147,10 @@ export const AGENT_TIMING = {
   probeSeconds: 3,
   /** A new worker counts as up when it still runs, never restarted, this long after it started. */
   workerStayUpMs: 2000,
+  /** The bake judges before its end once the new release has answered this many requests. */
+  bakeEarlyVerdictRequests: 10,
+  /** How long a deploy or rollback waits for the previous deploy's background work (drain, prune). */
+  backgroundWaitSeconds: 700,
 } as const;
 
 /** The docker network the app's containers and the proxy share on a host. */
@@ -176,6 +200,10 @@ export const AGENT_EXIT = {
   releaseCommand: 5,
   unhealthy: 6,
   proxy: 7,
+  /** A smoke check failed before the switch; the previous release kept serving. */
+  smoke: 8,
+  /** The bake saw too many 5xx after the switch; the host is back on the previous release. */
+  switchedBack: 9,
 } as const;
 
 /** The name of an exit code (`unhealthy`), or `exit N` for one the agent does not define. */
@@ -199,7 +227,40 @@ export interface AgentSummary {
   exitCode: number;
   reason: string;
   pulled: boolean;
-  /** Per phase (lock, login, pull, release, boot, switch, workers, drain, prune, total), ms. */
+  /** Per phase (lock, login, pull, release, boot, smoke, switch, bake, workers, drain, prune, total), ms. */
+  durationsMs: Record<string, number>;
+  /** The bake's figures when one ran (deploy and rollback with bakeSeconds > 0), else null. */
+  bake: BakeResult | null;
+  /**
+   * The work left after a successful switch (stop the previous release's workers, drain and stop
+   * its web container, prune), done in the background: "running" in the deploy's own summary.
+   */
+  background: BackgroundOutcome | null;
+  /** The previous deploy's background work when it failed: reported by the next deploy. */
+  previousBackgroundFailure: BackgroundOutcome | null;
+}
+
+/** What the proxy's log showed during a bake, and the verdict. */
+export interface BakeResult {
+  seconds: number;
+  /** Requests nginx sent to the new release after the switch, and how many answered 5xx. */
+  requests: number;
+  errors: number;
+  /** The previous release's requests and 5xx in the same length of time before the switch. */
+  previousRequests: number;
+  previousErrors: number;
+  maxErrorRate: number;
+  verdict: "passed" | "switched-back";
+  /** From the switch to the switch-back, when there was one. */
+  switchBackAfterMs: number | null;
+}
+
+/** The background part of a deploy, as the host's state directory records it. */
+export interface BackgroundOutcome {
+  release: string;
+  state: "running" | "succeeded" | "failed";
+  reason: string;
+  time: string;
   durationsMs: Record<string, number>;
 }
 
@@ -224,6 +285,8 @@ export interface AgentStatus {
     healthy: boolean | null;
   }[];
   lastReceipt: AgentSummary | null;
+  /** The latest deploy's background work (drain, old workers, prune), or null when none ran. */
+  background: BackgroundOutcome | null;
 }
 
 /** The agent prints progress on stderr and one JSON document as its last stdout line. */
@@ -267,6 +330,7 @@ export function renderAgentContractBlock(): string {
   const lines = [
     `readonly EXIT_OK=${exit("ok")} EXIT_FAILED=${exit("failed")} EXIT_USAGE=${exit("usage")} EXIT_LOCKED=${exit("locked")}`,
     `readonly EXIT_REGISTRY=${exit("registry")} EXIT_RELEASE_COMMAND=${exit("releaseCommand")} EXIT_UNHEALTHY=${exit("unhealthy")} EXIT_PROXY=${exit("proxy")}`,
+    `readonly EXIT_SMOKE=${exit("smoke")} EXIT_SWITCHED_BACK=${exit("switchedBack")}`,
     `readonly APP_NAME_RE='${APP_NAME_PATTERN}'`,
     `readonly STACK_NAME_RE='${STACK_NAME_PATTERN}'`,
     `readonly IMAGE_BY_DIGEST_RE='${IMAGE_BY_DIGEST_PATTERN}'`,
@@ -274,6 +338,7 @@ export function renderAgentContractBlock(): string {
     `readonly LABEL_APP=${LABEL.app} LABEL_STACK=${LABEL.stack} LABEL_ROLE=${LABEL.role}`,
     `readonly LABEL_DIGEST=${LABEL.digest} LABEL_CONFIG_HASH=${LABEL.configHash} LABEL_RELEASE=${LABEL.release}`,
     `readonly PROBE_SECONDS=${AGENT_TIMING.probeSeconds} WORKER_STAY_UP_MS=${AGENT_TIMING.workerStayUpMs}`,
+    `readonly BAKE_EARLY_VERDICT_REQUESTS=${AGENT_TIMING.bakeEarlyVerdictRequests} BACKGROUND_WAIT_SECONDS=${AGENT_TIMING.backgroundWaitSeconds}`,
     `PROXY_INCLUDE_DIR=\${BERTH_PROXY_INCLUDE_DIR:-${PROXY.includeDir}}`,
     `PROXY_UPSTREAM_FILE=\${BERTH_PROXY_UPSTREAM_FILE:-${PROXY.upstreamFile}}`,
     `PROXY_CONTAINER_PORT=\${BERTH_PROXY_CONTAINER_PORT:-${PROXY.containerPort}}`,

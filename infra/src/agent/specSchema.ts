@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { APP_NAME, ENV_NAME, IMAGE_BY_DIGEST, ReleaseSpec, STACK_NAME } from "./contract";
+import {
+  APP_NAME,
+  ENV_NAME,
+  IMAGE_BY_DIGEST,
+  ReleaseGuard,
+  ReleaseSpec,
+  STACK_NAME,
+} from "./contract";
 
 /**
  * The rules for every value of a release spec, once. The stack config schema (config.ts) builds
@@ -19,6 +26,17 @@ export const wholeNumber = (min: number, max: number) => {
 
 export const matching = (pattern: RegExp, message: string) =>
   z.string({ error: message }).regex(pattern, { error: message });
+
+/**
+ * The deploy guard's defaults: every stack smoke-checks "/" and bakes a few seconds unless its
+ * config says otherwise (`berth:release`).
+ */
+export const RELEASE_GUARD_DEFAULTS: ReleaseGuard = {
+  smokePaths: ["/"],
+  smokeStatuses: ["2xx", "3xx"],
+  bakeSeconds: 5,
+  maxErrorRate: 0.05,
+};
 
 export const specFields = {
   app: matching(
@@ -45,6 +63,25 @@ export const specFields = {
   drainSeconds: wholeNumber(0, 300),
   stopSeconds: wholeNumber(1, 300),
   keepReleases: wholeNumber(1, 20),
+  smokePaths: z
+    .array(
+      matching(/^\/[A-Za-z0-9._~/?=&%-]*$/, "must be a path starting with / like /api/status"),
+      { error: 'must be a list of paths like ["/", "/api/status"]' },
+    )
+    .max(10, { error: "must hold at most 10 paths (each is checked on every host)" }),
+  smokeStatuses: z
+    .array(
+      matching(/^[1-5](xx|[0-9]{2})$/, 'must be a status class like "2xx" or a code like "404"'),
+      {
+        error: 'must be a list like ["2xx", "3xx"]',
+      },
+    )
+    .min(1, { error: 'must hold at least one status, like ["2xx", "3xx"]' }),
+  bakeSeconds: wholeNumber(0, 600),
+  maxErrorRate: z
+    .number({ error: "must be a share from 0 to 1, like 0.05 for 5%" })
+    .min(0, { error: "must be a share from 0 to 1, like 0.05 for 5%" })
+    .max(1, { error: "must be a share from 0 to 1, like 0.05 for 5%" }),
   env: z.record(
     matching(ENV_NAME, "must be a variable name (letters, digits, _; not starting with a digit)"),
     z
@@ -83,6 +120,12 @@ export const releaseSpecSchema = z.strictObject({
     stopSeconds: specFields.stopSeconds,
   }),
   keepReleases: specFields.keepReleases,
+  guard: z.strictObject({
+    smokePaths: specFields.smokePaths,
+    smokeStatuses: specFields.smokeStatuses,
+    bakeSeconds: specFields.bakeSeconds,
+    maxErrorRate: specFields.maxErrorRate,
+  }),
 });
 
 /** Rejects a spec the agent would refuse, before anything is sent to a host; names every bad value. */

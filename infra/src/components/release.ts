@@ -169,18 +169,21 @@ export class Release extends pulumi.ComponentResource {
             // kill the release that was just started.
             stdin: pulumi.secret(step.apply((s) => s.deploy.stdin)),
             triggers: pulumi.unsecret(step.apply((s) => s.deploy.triggers)),
-            // Secrets flow on stdin; a failing release command may print them on stderr.
+            // Secrets flow on stdin; a failing release command may print them on stderr, and the
+            // summary's reason (stdout) quotes its last lines.
             logging: "none",
             addPreviousOutputInEnv: false,
           },
           {
             parent: this,
             dependsOn: [installer, ...previousBatch],
-            additionalSecretOutputs: ["stderr"],
+            additionalSecretOutputs: ["stdout", "stderr"],
             customTimeouts: { create: STEP_TIMEOUT, update: STEP_TIMEOUT },
           },
         );
-        this.summaries[host] = deploy.stdout.apply(parseAgentSummary);
+        // A successful deploy's summary (digest, release, times; its reason is empty) is the
+        // host's receipt in the stack outputs: readable, unlike the raw stdout.
+        this.summaries[host] = pulumi.unsecret(deploy.stdout.apply(parseAgentSummary));
         this.deploys[host] = deploy;
         thisBatch.push(deploy);
       }

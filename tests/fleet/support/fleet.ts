@@ -10,10 +10,12 @@ import { createHash } from "node:crypto";
 import * as net from "node:net";
 import {
   AgentStatus,
+  BackgroundOutcome,
   RegistryLogin,
   ReleaseSpec,
   stateDir,
 } from "../../../infra/src/agent/contract";
+import { RELEASE_GUARD_DEFAULTS } from "../../../infra/src/agent/specSchema";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
 import { readStatuses } from "../../../cli/src/host-status";
@@ -32,6 +34,7 @@ import { docker } from "../../../fleet/src/exec";
 import { Fleet, REGISTRY_USER, fleetDown, fleetUp } from "../../../fleet/src/fleet";
 import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import { REPO_ROOT, fleetSettings } from "../../../fleet/src/settings";
+import { waitFor } from "../../../fleet/src/wait";
 
 /**
  * The suite's own fleet, named after this checkout so that two checkouts on one machine (a
@@ -66,6 +69,7 @@ interface Context {
   fleet: Fleet;
   target: Target;
   baseApp: string;
+  baseProxy: string;
   proxy: string;
 }
 let context: Context | null = null;
@@ -80,7 +84,13 @@ before(async function () {
   const local = await buildProjectImages();
   const fleet = await fleetUp(settings);
   const proxy = await pushImage(fleet, local.proxy, "berth/nginx");
-  context = { fleet, target: localTarget({ settings }), baseApp: local.app, proxy };
+  context = {
+    fleet,
+    target: localTarget({ settings }),
+    baseApp: local.app,
+    baseProxy: local.proxy,
+    proxy,
+  };
   await Promise.all(hosts().map((host) => waitForSsh(host, runner())));
   console.log(
     `      fleet up with ${settings.hostCount} hosts in ${((Date.now() - started) / 1000).toFixed(1)}s`,
@@ -125,18 +135,28 @@ export function passwordLogin(password = ctx().fleet.registryPassword): Registry
 }
 
 let variantCounter = 0;
-/** A new app release (new digest) from a one-layer variant of the built app image, pushed. */
-export async function newRelease(
+/** A one-layer variant of a built image (so a new digest), pushed to the fleet's registry. */
+async function pushedVariant(
+  base: string,
+  image: "app" | "nginx",
   name: string,
-  extraDockerfileLines: string[] = [],
+  extraDockerfileLines: string[],
 ): Promise<string> {
   variantCounter += 1;
-  const tag = `${settings.prefix}-app:${name}-${variantCounter}`;
-  await deriveImage(ctx().baseApp, tag, `${name}-${Date.now()}`, extraDockerfileLines);
-  const ref = await pushImage(ctx().fleet, tag, "berth/app");
+  const tag = `${settings.prefix}-${image}:${name}-${variantCounter}`;
+  await deriveImage(base, tag, `${name}-${Date.now()}`, extraDockerfileLines);
+  const ref = await pushImage(ctx().fleet, tag, `berth/${image}`);
   await docker(["rmi", tag], { allowFail: true });
   return ref;
 }
+
+/** A new app release (new digest) from a variant of the built app image. */
+export const newRelease = (name: string, extraDockerfileLines: string[] = []) =>
+  pushedVariant(ctx().baseApp, "app", name, extraDockerfileLines);
+
+/** A new proxy image (new digest) from a variant of the built nginx image. */
+export const newProxyRelease = (name: string, extraDockerfileLines: string[] = []) =>
+  pushedVariant(ctx().baseProxy, "nginx", name, extraDockerfileLines);
 
 export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
   return localReleaseSpec(
@@ -148,6 +168,8 @@ export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): Re
         BERTH_TEST_SECRET: SECRET,
       },
       timeouts: { healthSeconds: 20, drainSeconds: 2, stopSeconds: 10 },
+      // Smoke checks on, bake off: only the deploy-guard tests pay for a bake.
+      guard: { ...RELEASE_GUARD_DEFAULTS, bakeSeconds: 0 },
       ...overrides,
     },
     settings.healthPath,
@@ -165,6 +187,8 @@ export async function deploy(
     registry?: RegistryLogin;
     only?: Endpoint[];
     batchSize?: number;
+    /** Wait for the hosts' background work (drain, old workers, prune) too; default true. */
+    settle?: boolean;
   } = {},
 ): Promise<RolloutResult> {
   const targets = options.only ?? hosts();
@@ -177,13 +201,45 @@ export async function deploy(
   });
   const result = await executePlan(plan, targets, runner(), options);
   result.results.forEach(record);
+  // Settle the hosts whose agent ran (an unreachable host has no background work to wait for).
+  const ran = result.results.filter((r) => r.summary !== null).map((r) => r.host);
+  if (options.settle ?? true) await settled(ran);
   return result;
 }
 
-/** `berth rollback` on every host, one after another. */
-export async function rollback(): Promise<RolloutResult> {
-  const result = await rollbackHosts(hosts(), APP, STACK, runner());
+/** A host's background.json (the latest deploy's background work), or null. */
+export async function backgroundOf(index: number): Promise<BackgroundOutcome | null> {
+  const r = await onHost(index, `sudo -n cat ${STATE}/background.json 2>/dev/null || echo null`);
+  return JSON.parse(r.stdout.trim() || "null") as BackgroundOutcome | null;
+}
+
+/** Waits until none of the named hosts (default: all) runs a deploy's background work. */
+export async function settled(
+  names: string[] = hosts().map((h) => h.name),
+  timeoutMs = 90_000,
+): Promise<void> {
+  await waitFor(
+    `the background work of ${names.join(", ") || "no host"} to finish`,
+    async () => {
+      for (const [i, host] of hosts().entries()) {
+        if (names.includes(host.name) && (await backgroundOf(i))?.state === "running")
+          throw new Error(`${host.name} still runs its background work`);
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+/** `berth rollback` on every host (at once, unless `oneAtATime`). */
+export async function rollback(
+  options: { oneAtATime?: boolean; settle?: boolean } = {},
+): Promise<RolloutResult> {
+  const result = await rollbackHosts(hosts(), APP, STACK, runner(), {
+    oneAtATime: options.oneAtATime,
+  });
   result.results.forEach(record);
+  if (options.settle ?? true) await settled();
   return result;
 }
 
