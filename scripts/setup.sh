@@ -8,6 +8,6 @@ bash scripts/ensure-pnpm.sh
 pnpm install --frozen-lockfile --reporter=silent
 bash scripts/ensure-docker.sh
 if [ -r /etc/debian_version ]; then
-  bash scripts/ensure-debian-packages.sh debootstrap shellcheck openssh-client jq fonts-dejavu-core
+  bash scripts/ensure-debian-packages.sh debootstrap shellcheck openssh-client jq fonts-dejavu-core skopeo
 fi
 bash scripts/build-base-images.sh

@@ -3,7 +3,9 @@
 # then sshd in the foreground. Runs again on every `docker restart`, like a reboot.
 set -euo pipefail
 
-registry=${BERTH_FLEET_REGISTRY:?BERTH_FLEET_REGISTRY is required}
+# The registries the host pulls from, separated by spaces (the fleet's build registry and its prod
+# registry): each one through the credential helper, over plain HTTP on the private fleet network.
+read -r -a registries <<<"${BERTH_FLEET_REGISTRY:?BERTH_FLEET_REGISTRY is required}"
 
 install -d -m 0700 -o ec2-user -g ec2-user /home/ec2-user/.ssh
 printf '%s\n' "${BERTH_AUTHORIZED_KEY:?BERTH_AUTHORIZED_KEY is required}" >/home/ec2-user/.ssh/authorized_keys
@@ -13,7 +15,8 @@ ssh-keygen -A >/dev/null
 
 # As cloud-init does on AWS: docker reaches the registry through the credential helper, for root
 # (the agent runs through sudo) and for the login user.
-client_config=$(printf '{"credHelpers":{"%s":"berth-fleet"}}' "$registry")
+client_config=$(jq -cn '{credHelpers: (reduce $ARGS.positional[] as $r ({}; .[$r] = "berth-fleet"))}' \
+  --args "${registries[@]}")
 install -d -m 0700 /root/.docker
 printf '%s\n' "$client_config" >/root/.docker/config.json
 install -d -m 0700 -o ec2-user -g ec2-user /home/ec2-user/.docker
@@ -21,8 +24,8 @@ printf '%s\n' "$client_config" >/home/ec2-user/.docker/config.json
 chown ec2-user:ec2-user /home/ec2-user/.docker/config.json
 
 mkdir -p /etc/docker /run/sshd
-printf '{"insecure-registries":["%s"],"log-driver":"json-file","log-opts":{"max-size":"10m","max-file":"3"}}\n' \
-  "$registry" >/etc/docker/daemon.json
+jq -cn '{"insecure-registries": $ARGS.positional, "log-driver": "json-file",
+  "log-opts": {"max-size": "10m", "max-file": "3"}}' --args "${registries[@]}" >/etc/docker/daemon.json
 # A restarted host keeps /run's pid files; stale ones stop dockerd and containerd from starting.
 rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 dockerd >/var/log/dockerd.log 2>&1 &

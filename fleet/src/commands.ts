@@ -65,18 +65,29 @@ export function hostRunArgs(prefix: string, index: number, authorizedKey: string
     "--env",
     `BERTH_AUTHORIZED_KEY=${authorizedKey}`,
     "--env",
-    `BERTH_FLEET_REGISTRY=${names.registryServer}`,
+    `BERTH_FLEET_REGISTRY=${names.registryServer} ${names.prodRegistryServer}`,
     names.hostImage,
   ];
 }
 
-/** The registry (Debian's docker-registry, htpasswd auth), published on a random 127.0.0.1 port for pushes. */
-export function registryRunArgs(prefix: string, configDir: string): string[] {
+/**
+ * A registry (Debian's docker-registry, htpasswd auth), published on a random 127.0.0.1 port for
+ * pushes: the fleet's own ("build", staging's part) or the prod registry.
+ */
+export function registryRunArgs(
+  prefix: string,
+  configDir: string,
+  which: "build" | "prod" = "build",
+): string[] {
   const names = fleetNames(prefix);
+  const [container, volume] =
+    which === "prod"
+      ? [names.prodRegistry, names.prodRegistryVolume]
+      : [names.registry, names.registryVolume];
   return [
-    ...fleetContainerRunArgs(prefix, names.registry),
+    ...fleetContainerRunArgs(prefix, container),
     "--volume",
-    `${names.registryVolume}:/var/lib/docker-registry`,
+    `${volume}:/var/lib/docker-registry`,
     "--volume",
     `${configDir}:/etc/berth-registry:ro`,
     "--publish",

@@ -35,6 +35,11 @@ export interface Fleet {
   registryPassword: string;
   /** DOCKER_CONFIG directory holding this machine's login to the fleet registry. */
   dockerConfigDir: string;
+  /**
+   * The second registry, standing in for a prod stack's own repositories (the first one plays
+   * staging's): as the hosts see it, as this machine reaches it, and its own password.
+   */
+  prodRegistry: { server: string; pushServer: string; password: string };
   url: string;
 }
 
@@ -126,9 +131,13 @@ async function ensureContainer(name: string, runArgs: string[], recreate = false
   }
 }
 
-async function ensureRegistry(settings: FleetSettings, password: string) {
+async function ensureRegistry(
+  settings: FleetSettings,
+  password: string,
+  which: "build" | "prod" = "build",
+) {
   const names = fleetNames(settings.prefix);
-  const dir = path.join(settings.stateDir, "registry");
+  const dir = path.join(settings.stateDir, which === "prod" ? "prod-registry" : "registry");
   fs.mkdirSync(dir, { recursive: true });
   const config = renderRegistryConfig();
   const htpasswdFile = path.join(dir, "htpasswd");
@@ -143,7 +152,11 @@ async function ensureRegistry(settings: FleetSettings, password: string) {
     ? fs.readFileSync(path.join(dir, "config.yml"), "utf8") !== config
     : true;
   fs.writeFileSync(path.join(dir, "config.yml"), config);
-  await ensureContainer(names.registry, registryRunArgs(settings.prefix, dir), changed);
+  await ensureContainer(
+    which === "prod" ? names.prodRegistry : names.registry,
+    registryRunArgs(settings.prefix, dir, which),
+    changed,
+  );
 }
 
 async function ensureLb(settings: FleetSettings) {
@@ -216,15 +229,16 @@ export function discoverHosts(prefix: string): FleetHost[] {
 }
 
 /**
- * Hands a host the registry's credentials for its credential helper, through the engine, as an
+ * Hands a host the registries' credentials for its credential helper, through the engine, as an
  * instance role does on AWS: nothing about the registry travels with a deploy.
  */
-async function writeRegistryCredentials(container: string, server: string, password: string) {
-  const credentials = JSON.stringify({
-    ServerURL: server,
-    Username: REGISTRY_USER,
-    Secret: password,
-  });
+async function writeRegistryCredentials(
+  container: string,
+  logins: { server: string; password: string }[],
+) {
+  const credentials = JSON.stringify(
+    logins.map((l) => ({ ServerURL: l.server, Username: REGISTRY_USER, Secret: l.password })),
+  );
   await docker(
     [
       "exec",
@@ -263,7 +277,12 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
     progress(`creating network ${names.network}`);
     await docker(networkCreateArgs(settings.prefix));
   }
+  const prodRegistryPassword = secretFile(
+    path.join(settings.stateDir, "prod-registry-password"),
+    () => randomBytes(18).toString("base64url"),
+  );
   await ensureRegistry(settings, registryPassword);
+  await ensureRegistry(settings, prodRegistryPassword, "prod");
 
   const stale = (
     await docker([
@@ -291,30 +310,35 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   }
   for (let i = 1; i <= settings.hostCount; i++) {
     await waitForHostBoot(names.host(i));
-    await writeRegistryCredentials(names.host(i), names.registryServer, registryPassword);
+    await writeRegistryCredentials(names.host(i), [
+      { server: names.registryServer, password: registryPassword },
+      { server: names.prodRegistryServer, password: prodRegistryPassword },
+    ]);
   }
   await ensureLb(settings);
 
   const registryPushServer = `127.0.0.1:${publishedPort(names.registry, 5000)}`;
+  const prodPushServer = `127.0.0.1:${publishedPort(names.prodRegistry, 5000)}`;
   fs.writeFileSync(path.join(settings.stateDir, "lb-port"), `${settings.lbPort}\n`);
   const dockerConfigDir = path.join(settings.stateDir, "docker-config");
   fs.mkdirSync(dockerConfigDir, { recursive: true, mode: 0o700 });
-  await waitFor(
-    "the registry answering",
-    async () => {
-      const r = await docker(
-        ["login", "--username", REGISTRY_USER, "--password-stdin", registryPushServer],
-        {
-          input: registryPassword,
+  for (const [server, password] of [
+    [registryPushServer, registryPassword],
+    [prodPushServer, prodRegistryPassword],
+  ] as const)
+    await waitFor(
+      `the registry at ${server} answering`,
+      async () => {
+        const r = await docker(["login", "--username", REGISTRY_USER, "--password-stdin", server], {
+          input: password,
           allowFail: true,
           env: { ...process.env, DOCKER_CONFIG: dockerConfigDir },
-        },
-      );
-      if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
-      return true;
-    },
-    { timeoutMs: 30_000, intervalMs: 500 },
-  );
+        });
+        if (r.code !== 0) throw new Error(r.stderr.trim() || `exit ${r.code}`);
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   progress(
     `fleet ${settings.prefix} is up: ${settings.hostCount} hosts, registry, LB on 127.0.0.1:${settings.lbPort}`,
   );
@@ -336,6 +360,7 @@ export function connectFleet(settings: FleetSettings): Fleet {
       `the local fleet "${settings.prefix}" is not running (no host containers, or its key under ${settings.stateDir} is gone): start it with npm start`,
     );
   const registryPort = publishedPort(names.registry, 5000);
+  const prodPasswordFile = path.join(settings.stateDir, "prod-registry-password");
   return {
     settings,
     hosts,
@@ -344,6 +369,11 @@ export function connectFleet(settings: FleetSettings): Fleet {
     registryPushServer: `127.0.0.1:${registryPort}`,
     registryPassword: fs.readFileSync(passwordFile, "utf8"),
     dockerConfigDir: path.join(settings.stateDir, "docker-config"),
+    prodRegistry: {
+      server: names.prodRegistryServer,
+      pushServer: `127.0.0.1:${publishedPort(names.prodRegistry, 5000)}`,
+      password: fs.existsSync(prodPasswordFile) ? fs.readFileSync(prodPasswordFile, "utf8") : "",
+    },
     // The port the last `up` published the LB on (tests pick a free one).
     url: `http://127.0.0.1:${fs.existsSync(lbPortFile) ? fs.readFileSync(lbPortFile, "utf8").trim() : settings.lbPort}`,
   };

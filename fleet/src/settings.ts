@@ -58,6 +58,13 @@ export function fleetNames(prefix: string) {
     servicesImage: "berth-fleet-services:latest",
     /** How the hosts reach the registry (on the fleet network): the image references' server. */
     registryServer: `${prefix}-registry:5000`,
+    /**
+     * A second registry, standing in for a prod stack's own repositories: a promoted release is
+     * copied into it by digest (infra/tools/copy-image) while the first one plays staging's.
+     */
+    prodRegistry: `${prefix}-prod-registry`,
+    prodRegistryVolume: `${prefix}-prod-registry-data`,
+    prodRegistryServer: `${prefix}-prod-registry:5000`,
   };
 }
 

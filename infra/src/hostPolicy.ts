@@ -18,6 +18,15 @@ export function ecrRepositoryArn(imageReference: string, partition: string): str
   return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
 }
 
+/** The account and region of an ECR image reference, or undefined for another registry. */
+export function ecrImageRegistry(
+  imageReference: string,
+): { account: string; region: string } | undefined {
+  const match = ECR_IMAGE.exec(imageReference);
+  if (!match) return undefined;
+  return { account: match[1] as string, region: match[2] as string };
+}
+
 /**
  * The host role's one inline policy: an ECR token, pulls from these repositories only, and reads
  * of these SSM parameters only (the hosts' host keys, by exact ARN).

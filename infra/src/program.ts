@@ -14,12 +14,15 @@ import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } 
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
+import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
 import { LogArchive } from "./components/logArchive";
 import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./cloudConfig";
+import { Deferred, deferred } from "./deferred";
+import { HOST_HTTP_PORT } from "./components/network";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
 export interface StackOutputs {
@@ -64,6 +67,18 @@ function deployAccountCheck(config: StackConfig): pulumi.Output<pulumi.Resource[
 
 /** Builds the whole stack from its config. The entry point (index.ts) and the tests call this. */
 export function createBerthStack(config: StackConfig = loadStackConfig()): StackOutputs {
+  // Per host: its target healthy behind the ALB after its release. The next host's instance waits
+  // for it, but the ALB and the release are created after the hosts.
+  const serving = Array.from({ length: config.hosts.count }, () => deferred<pulumi.Resource[]>());
+  try {
+    return createStack(config, serving);
+  } finally {
+    // After a failure the hosts must not wait for ever on waits that were never created.
+    for (const gate of serving) gate.resolve([]);
+  }
+}
+
+function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]): StackOutputs {
   const stack = pulumi.getStack();
   const badStackName = stackNameProblem(stack);
   if (badStackName) throw new ConfigError(badStackName);
@@ -99,6 +114,8 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         context: "app-image",
         platform: dockerPlatform(arch),
         keepImages: config.image.keepImages,
+        keepReleases: config.release.keepReleases,
+        region: config.region,
         digest: config.release.digest,
       },
       checked,
@@ -111,6 +128,8 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
         context: "nginx",
         platform: dockerPlatform(arch),
         keepImages: config.image.keepImages,
+        keepReleases: config.release.keepReleases,
+        region: config.region,
         digest: config.release.proxyDigest,
       },
       checked,
@@ -155,6 +174,7 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
       sshPublicKey: config.ssh.publicKey,
       userData,
       egressReady: network.egressReady,
+      serving: serving.map((gate) => gate.promise),
       pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
     },
     checked,
@@ -249,6 +269,24 @@ export function createBerthStack(config: StackConfig = loadStackConfig()): Stack
     },
     checked,
   );
+
+  hosts.hosts.forEach((h, i) => {
+    const attachment = loadBalancer.attachments[i] as pulumi.Resource;
+    const healthy = new HealthyTarget(
+      `${config.app}-${h.name}-healthy`,
+      {
+        region: config.region,
+        targetGroupArn: loadBalancer.targetGroupArn,
+        instanceId: h.instance.id,
+        port: HOST_HTTP_PORT,
+        instanceType: h.instance.instanceType,
+        host: h.name,
+      },
+      // Not after the host's release: the wait runs beside it (see HealthyTarget).
+      { parent: loadBalancer, dependsOn: [attachment, h.instance, ...loadBalancer.listeners] },
+    );
+    serving[i]?.resolve([healthy]);
+  });
 
   return {
     url: loadBalancer.url,

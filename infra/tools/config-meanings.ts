@@ -64,6 +64,7 @@ export const CONFIG_MEANINGS: Record<string, string> = {
   "berth:logs.enabled":
     "Keep ALB access logs and VPC flow logs in an encrypted S3 bucket the stack creates.",
   "berth:logs.retentionDays": "Days the log bucket keeps each object.",
-  "berth:image.keepImages": "Images the ECR lifecycle rule keeps per repository.",
+  "berth:image.keepImages":
+    "Images the ECR lifecycle rule keeps per repository; of the images a release ran (tagged release-...), it keeps at least keepReleases + 1.",
   "berth:tags": "Tags on every resource (cost allocation, ownership).",
 };

@@ -35,6 +35,7 @@ import { blockSshArgs } from "../../fleet/src/commands";
 import { docker } from "../../fleet/src/exec";
 import { RegisteredSoFar, runProgram } from "../support/pulumi/runProgram";
 import { underLoad } from "./support/load";
+import { runCopyOnFleet } from "./support/registries";
 import {
   APP,
   SECRET,
@@ -225,9 +226,20 @@ async function runProgramOnFleet(image: string) {
       "berth:secretEnv": { BERTH_TEST_SECRET: SECRET },
     },
     executeRemoteCommand: execute,
+    // The stack's repositories are the fleet's prod registry; the program's image copies run
+    // for real (infra/tools/copy-image), from the build registry into it.
+    registryServer: fleet.prodRegistry.server,
+    executeLocalCommand: async (_name, inputs) => ({
+      stdout: (await runCopyOnFleet(inputs.environment as Record<string, string>)).stdout,
+      stderr: "",
+    }),
   });
   return { run, executed };
 }
+
+/** Where the program puts a release of the fleet's app: its repository in the prod registry. */
+const inProd = (image: string) =>
+  `${ctx().fleet.prodRegistry.server}/${APP}-${STACK}-app@${image.split("@")[1]}`;
 
 describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
   before(async () => {
@@ -268,19 +280,21 @@ describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
       executed.map(({ host, command, stdin }) => ({ host, command, stdin })),
       expected,
     );
-    assert.deepEqual(input.registry, { server: ctx().fleet.registryServer, method: "helper" });
-    assert.equal(input.spec.image, image);
+    // The hosts pull the stack's own copy (same digest) from its own registry.
+    const copy = inProd(image);
+    assert.deepEqual(input.registry, { server: ctx().fleet.prodRegistry.server, method: "helper" });
+    assert.equal(input.spec.image, copy);
 
     // The release command ran once, on the first host; the agent reported every host deployed.
     const releases = program.outputs.releases as Record<string, unknown>;
     for (const [i, host] of hosts().entries()) {
       const summary = releases[host.name] as { outcome: string; image: string };
       assert.equal(summary.outcome, "deployed", `${host.name}: ${JSON.stringify(summary)}`);
-      assert.equal(summary.image, image);
+      assert.equal(summary.image, copy);
       const stderr = agentOutputs.find((o) => o.includes(`migrated by the program`));
       if (i === 0) assert.ok(stderr, "the release command did not run on host-1");
     }
-    await assertAllOn(image);
+    await assertAllOn(copy);
   });
 
   it("a host that fails stops the program's rollout: later batches are never touched", async () => {
@@ -303,12 +317,12 @@ describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
       await refreshFleet();
     }
     const after = await statuses();
-    assert.equal(after[0]!.image, image);
+    assert.equal(after[0]!.image, inProd(image));
     assert.equal(after[1]!.image, current);
     assert.equal(after[2]!.image, current);
     assert.ok(after.every((s) => s.healthy));
     // Converge again for whatever runs next.
-    const restore = await deploy(specFor(image));
+    const restore = await deploy(specFor(inProd(image)));
     assert.equal(restore.ok, true, restore.error ?? "");
     assert.equal(parseAgentSummary(restore.results[1]!.stdout)?.outcome, "deployed");
   });

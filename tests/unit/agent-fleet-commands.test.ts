@@ -23,7 +23,9 @@ describe("fleet command builders", () => {
     );
     assert.ok(joined.includes("--publish 127.0.0.1::22"), "SSH only on loopback");
     assert.ok(joined.includes("--restart unless-stopped"));
-    assert.ok(joined.includes("BERTH_FLEET_REGISTRY=berth-x-registry:5000"));
+    assert.ok(
+      args.includes("BERTH_FLEET_REGISTRY=berth-x-registry:5000 berth-x-prod-registry:5000"),
+    );
     assert.equal(args[args.length - 1], fleetNames("berth-x").hostImage);
   });
 
@@ -31,6 +33,9 @@ describe("fleet command builders", () => {
     const registry = registryRunArgs("berth-x", "/state/registry").join(" ");
     assert.match(registry, /--publish 127\.0\.0\.1::5000/);
     assert.match(registry, /docker-registry serve \/etc\/berth-registry\/config\.yml$/);
+    const prod = registryRunArgs("berth-x", "/state/prod-registry", "prod").join(" ");
+    assert.match(prod, /--name berth-x-prod-registry .*--volume berth-x-prod-registry-data:/);
+    assert.match(prod, /--publish 127\.0\.0\.1::5000/);
     const lb = lbRunArgs("berth-x", 8870, "/state/lb").join(" ");
     assert.match(lb, /--publish 127\.0\.0\.1:8870:8080/);
     assert.match(lb, /haproxy -db -f \/etc\/berth-lb\/haproxy\.cfg$/);

@@ -13,7 +13,7 @@ import {
 } from "../../infra/src/agent/invocation";
 import { formatCidr, networkOf, parseCidr, planSubnets } from "../../infra/src/cidr";
 import { parseStackConfig } from "../../infra/src/config";
-import { lifecyclePolicy, registryHostOf } from "../../infra/src/components/containerImage";
+import { registryHostOf } from "../../infra/src/components/containerImage";
 import { healthCheckFor } from "../../infra/src/components/loadBalancer";
 import { parseAgentSummary } from "../../infra/src/agent/contract";
 import {
@@ -263,15 +263,6 @@ describe("infra helpers (pure, no mocks)", () => {
   });
 
   describe("images", () => {
-    it("keeps the newest N images", () => {
-      const policy = JSON.parse(lifecyclePolicy(30));
-      assert.deepEqual(policy.rules[0].selection, {
-        tagStatus: "any",
-        countType: "imageCountMoreThan",
-        countNumber: 30,
-      });
-      assert.equal(policy.rules[0].action.type, "expire");
-    });
     it("finds the registry of an image reference", () => {
       assert.equal(registryHostOf(IMAGES.app), REGISTRY);
     });

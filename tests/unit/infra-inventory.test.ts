@@ -45,8 +45,10 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "berth:lb:LoadBalancer": 1,
       "berth:network:Network": 1,
       "berth:release:Release": 1,
+      "command:local:Command": 2,
       "command:remote:Command": 2,
       "docker:index/image:Image": 2,
+      "pulumi-nodejs:dynamic:HealthyTarget": 1,
       "tls:index/privateKey:PrivateKey": 1,
     });
   });
@@ -91,8 +93,10 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "berth:logs:LogArchive": 1,
       "berth:network:Network": 1,
       "berth:release:Release": 1,
+      "command:local:Command": 2,
       "command:remote:Command": 4,
       "docker:index/image:Image": 2,
+      "pulumi-nodejs:dynamic:HealthyTarget": 2,
       "tls:index/privateKey:PrivateKey": 3,
     });
   });

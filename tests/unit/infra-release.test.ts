@@ -17,6 +17,11 @@ const PROMOTED = {
   app: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-staging-app@sha256:${"ab".repeat(32)}`,
   proxy: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-staging-proxy@sha256:${"cd".repeat(32)}`,
 };
+/** Where prod runs them from: its own repositories (the copy keeps the digest). */
+const PROMOTED_IN_PROD = {
+  app: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-prod-app@sha256:${"ab".repeat(32)}`,
+  proxy: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-prod-proxy@sha256:${"cd".repeat(32)}`,
+};
 
 const deploys = (run: ProgramRun) =>
   run
@@ -288,12 +293,13 @@ describe("infra release: the per-host deploy commands", () => {
       });
     });
 
-    it("builds no image and asks for no registry token", () => {
+    it("builds no image; its one registry token (same account) is for the copy", () => {
       assert.equal(promoted.ofType("docker:index/image:Image").length, 0);
-      assert.equal(
-        promoted.calls.filter((c) => c.token.startsWith("aws:ecr/getAuthorizationToken")).length,
-        0,
+      const tokens = promoted.calls.filter((c) =>
+        c.token.startsWith("aws:ecr/getAuthorizationToken"),
       );
+      assert.ok(tokens.length > 0);
+      for (const call of tokens) assert.equal(call.inputs.registryId, "123456789012");
       assert.equal(
         promoted.ofType("aws:ecr/repository:Repository").length,
         2,
@@ -301,15 +307,15 @@ describe("infra release: the per-host deploy commands", () => {
       );
     });
 
-    it("deploys exactly the given digests, and the triggers follow them", () => {
-      assert.equal(promoted.outputs.digest, PROMOTED.app);
-      assert.equal(promoted.outputs.proxyDigest, PROMOTED.proxy);
+    it("deploys exactly the given digests, from its own repositories, and the triggers follow them", () => {
+      assert.equal(promoted.outputs.digest, PROMOTED_IN_PROD.app);
+      assert.equal(promoted.outputs.proxyDigest, PROMOTED_IN_PROD.proxy);
       for (const deploy of deploys(promoted)) {
         const { spec } = stdinOf(deploy);
-        assert.equal(spec.image, PROMOTED.app);
-        assert.equal(spec.proxyImage, PROMOTED.proxy);
-        assert.equal((deploy.inputs.triggers as string[])[0], PROMOTED.app);
-        assert.ok(String(deploy.inputs.create).includes(`--image ${PROMOTED.app} `));
+        assert.equal(spec.image, PROMOTED_IN_PROD.app);
+        assert.equal(spec.proxyImage, PROMOTED_IN_PROD.proxy);
+        assert.equal((deploy.inputs.triggers as string[])[0], PROMOTED_IN_PROD.app);
+        assert.ok(String(deploy.inputs.create).includes(`--image ${PROMOTED_IN_PROD.app} `));
       }
       assert.notDeepEqual(
         deploys(promoted).map((d) => d.inputs.triggers),

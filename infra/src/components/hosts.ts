@@ -58,6 +58,12 @@ export interface HostsArgs {
   pullRepositoryArns: pulumi.Input<string | undefined>[];
   /** What the hosts' egress needs (routes, NAT gateways, endpoints): created before any host boots. */
   egressReady: pulumi.Resource[];
+  /**
+   * Per host, in order: what says it serves again (its target healthy behind the ALB after its
+   * release). Host N+1 is created or changed only after host N's entry; known later in the
+   * program (the ALB and the release come after the hosts), hence promises.
+   */
+  serving?: Promise<pulumi.Resource[]>[];
 }
 
 export interface Host {
@@ -181,6 +187,9 @@ export class Hosts extends pulumi.ComponentResource {
       const hostKey = hostKeys[i] as MachineHostKey;
       const zoneIndex = zoneIndexFor(i, args.availabilityZones.length);
       const zone = args.availabilityZones[zoneIndex] as string;
+      const prior = previous;
+      const before: Promise<pulumi.Resource[]> =
+        (i > 0 ? args.serving?.[i - 1] : undefined) ?? Promise.resolve([]);
       const instance = new aws.ec2.Instance(
         `${name}-${hostName}`,
         {
@@ -214,15 +223,17 @@ export class Hosts extends pulumi.ComponentResource {
           // `pulumi up --replace <urn>`.
           ignoreChanges: ["ami", "userData"],
           // Some changes (the instance type, for one) stop and start an instance. Chained, the
-          // hosts change one after another instead of all at once, so the others keep serving.
+          // hosts change one after another instead of all at once, and each only once the one
+          // before serves again behind the ALB, so the others keep serving.
           // cloud-init installs packages once, at first boot: the route out must exist by then.
           // Its host key and the grant to read it exist before it boots and fetches the key.
-          dependsOn: [
+          dependsOn: before.then((serving) => [
             ...args.egressReady,
             hostKey.parameter,
             rolePolicy,
-            ...(previous ? [previous] : []),
-          ],
+            ...serving,
+            ...(prior ? [prior] : []),
+          ]) as pulumi.Input<pulumi.Resource[]>,
         },
       );
       previous = instance;

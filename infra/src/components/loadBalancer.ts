@@ -61,6 +61,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly dnsName: pulumi.Output<string>;
   /** https://... with a certificate, else http://... */
   public readonly url: pulumi.Output<string>;
+  /** The hosts' target group. */
+  public readonly targetGroupArn: pulumi.Output<string>;
+  /** Per host, in order: its registration in the target group. */
+  public readonly attachments: aws.lb.TargetGroupAttachment[];
+  /** The listeners: until one forwards to the target group, its targets are "unused". */
+  public readonly listeners: aws.lb.Listener[] = [];
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:lb:LoadBalancer", name, {}, opts);
@@ -99,56 +105,64 @@ export class LoadBalancer extends pulumi.ComponentResource {
       },
       parent,
     );
-    args.instanceIds.forEach((instanceId, i) => {
-      new aws.lb.TargetGroupAttachment(
-        `${name}-host-${i + 1}`,
-        { targetGroupArn: targets.arn, targetId: instanceId, port: HOST_HTTP_PORT },
-        parent,
-      );
-    });
+    this.targetGroupArn = targets.arn;
+    this.attachments = args.instanceIds.map(
+      (instanceId, i) =>
+        new aws.lb.TargetGroupAttachment(
+          `${name}-host-${i + 1}`,
+          { targetGroupArn: targets.arn, targetId: instanceId, port: HOST_HTTP_PORT },
+          parent,
+        ),
+    );
 
     const forward = [{ type: "forward", targetGroupArn: targets.arn }];
     if (args.certificateArn) {
-      new aws.lb.Listener(
-        `${name}-https`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy: TLS_POLICY,
-          certificateArn: args.certificateArn,
-          defaultActions: forward,
-          tags: tags("https"),
-        },
-        parent,
+      this.listeners.push(
+        new aws.lb.Listener(
+          `${name}-https`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn: args.certificateArn,
+            defaultActions: forward,
+            tags: tags("https"),
+          },
+          parent,
+        ),
       );
-      new aws.lb.Listener(
-        `${name}-http`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: [
-            {
-              type: "redirect",
-              redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
-            },
-          ],
-          tags: tags("http"),
-        },
-        parent,
+      this.listeners.push(
+        new aws.lb.Listener(
+          `${name}-http`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [
+              {
+                type: "redirect",
+                redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+              },
+            ],
+            tags: tags("http"),
+          },
+          parent,
+        ),
       );
     } else {
-      new aws.lb.Listener(
-        `${name}-http`,
-        {
-          loadBalancerArn: alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultActions: forward,
-          tags: tags("http"),
-        },
-        parent,
+      this.listeners.push(
+        new aws.lb.Listener(
+          `${name}-http`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: forward,
+            tags: tags("http"),
+          },
+          parent,
+        ),
       );
     }
 

@@ -84,6 +84,8 @@ export type ReleaseSummary = pulumi.Output<AgentSummary | null>;
 export class Release extends pulumi.ComponentResource {
   /** Per host name, the agent's summary of the release it ran. */
   public readonly summaries: Record<string, ReleaseSummary>;
+  /** Per host name, its deploy command: done once the host serves the release. */
+  public readonly deploys: Record<string, command.remote.Command>;
 
   constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:release:Release", name, {}, opts);
@@ -161,6 +163,7 @@ export class Release extends pulumi.ComponentResource {
         });
 
     this.summaries = {};
+    this.deploys = {};
     let previousBatch: pulumi.Resource[] = [];
     for (const batch of order) {
       const thisBatch: pulumi.Resource[] = [];
@@ -219,6 +222,7 @@ export class Release extends pulumi.ComponentResource {
         // A successful deploy's summary (digest, release, times; its reason is empty) is the
         // host's receipt in the stack outputs: readable, unlike the raw stdout.
         this.summaries[host] = pulumi.unsecret(deploy.stdout.apply(parseAgentSummary));
+        this.deploys[host] = deploy;
         thisBatch.push(deploy);
       }
       previousBatch = thisBatch;

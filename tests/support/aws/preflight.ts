@@ -11,6 +11,7 @@
  * Each rule names the AWS page it comes from and carries fixtures: resources that break it (with
  * the field the problem must name) and one that keeps it. Everything here is pure.
  */
+import { lifecyclePolicyProblems } from "./ecrLifecycle";
 
 type Fields = Record<string, unknown>;
 
@@ -1582,6 +1583,75 @@ const serviceRules: PreflightRule[] = [
     passing: [
       fixture(TYPES.ecrLifecyclePolicy, {
         policy: JSON.stringify({ rules: [{ description: filler(120) }] }),
+      }),
+    ],
+  }),
+  defineRule({
+    id: "ecr-lifecycle-policy-rules",
+    requirement:
+      "Lifecycle rules have unique priorities, tagStatus any last, tagged rules with exactly one of tagPrefixList or tagPatternList (untagged and any with neither), at most 4 wildcards per pattern, at most one untagged rule, and a countNumber of at least 1.",
+    types: [TYPES.ecrLifecyclePolicy],
+    docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html",
+    inspect: (r) => {
+      const policy = r.inputs.policy;
+      if (!isString(policy)) return [];
+      return lifecyclePolicyProblems(policy).map((reason) => ({
+        field: "policy",
+        value: policy,
+        reason,
+      }));
+    },
+    breaking: [
+      breaks(
+        "policy",
+        fixture(TYPES.ecrLifecyclePolicy, {
+          policy: JSON.stringify({
+            rules: [
+              {
+                rulePriority: 1,
+                selection: { tagStatus: "tagged", countType: "imageCountMoreThan", countNumber: 3 },
+                action: { type: "expire" },
+              },
+            ],
+          }),
+        }),
+      ),
+      breaks(
+        "policy",
+        fixture(TYPES.ecrLifecyclePolicy, {
+          policy: JSON.stringify({
+            rules: [
+              {
+                rulePriority: 1,
+                selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 0 },
+                action: { type: "expire" },
+              },
+            ],
+          }),
+        }),
+      ),
+    ],
+    passing: [
+      fixture(TYPES.ecrLifecyclePolicy, {
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              selection: {
+                tagStatus: "tagged",
+                tagPrefixList: ["release-"],
+                countType: "imageCountMoreThan",
+                countNumber: 4,
+              },
+              action: { type: "expire" },
+            },
+            {
+              rulePriority: 2,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 },
+              action: { type: "expire" },
+            },
+          ],
+        }),
       }),
     ],
   }),

@@ -124,7 +124,11 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
   private readonly subnetCidrs = new Map<string, string>();
   private readonly hostsPerSubnet = new Map<string, number>();
 
-  constructor(private readonly region: string) {}
+  /** `registryServer`: where the repositories live, when not in ECR (the local fleet's registry). */
+  constructor(
+    private readonly region: string,
+    private readonly registryServer?: string,
+  ) {}
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
     this.calls.push({ token: args.token, inputs: args.inputs });
@@ -207,8 +211,13 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
     const inputs = args.inputs as Record<string, unknown>;
     const plain = unwrapSecrets(inputs).value as Record<string, unknown>;
     const hex = (n: number) => fakeHex(`${args.type}/${args.name}`, n);
+    const partition = this.region.startsWith("us-gov-")
+      ? "aws-us-gov"
+      : this.region.startsWith("cn-")
+        ? "aws-cn"
+        : "aws";
     const arn = (service: string, resource: string) =>
-      `arn:aws:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+      `arn:${partition}:${service}:${this.region}:${MOCK_ACCOUNT_ID}:${resource}`;
     const withState = (id: string, extra: Record<string, unknown> = {}) => ({
       id,
       state: { ...inputs, ...extra },
@@ -295,7 +304,7 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           name,
           arn: arn("ecr", `repository/${name}`),
           registryId: MOCK_ACCOUNT_ID,
-          repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com/${name}`,
+          repositoryUrl: `${this.registryServer ?? `${MOCK_ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com`}/${name}`,
         });
       }
       case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
@@ -347,6 +356,15 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           arn: arn("ssm", `parameter${String(plain.name)}`),
           version: 1,
         });
+      case "command:local:Command": {
+        // infra/tools/copy-image prints where the image landed: the destination repository with
+        // the source's digest.
+        const env = (plain.environment ?? {}) as Record<string, string>;
+        const source = env.BERTH_COPY_SOURCE ?? "";
+        const destination = env.BERTH_COPY_DESTINATION ?? "";
+        const copied = `${destination.replace(/:[^:/]+$/, "")}@${source.split("@")[1] ?? ""}`;
+        return withState(`${args.name}${hex(8)}`, { stdout: `${copied}\n`, stderr: "" });
+      }
       case "command:remote:Command":
         return withState(`${args.name}${hex(8)}`, {
           stdout: agentStdout(String(plain.create ?? "")),

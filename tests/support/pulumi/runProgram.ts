@@ -108,6 +108,16 @@ export interface RunProgramOptions {
     inputs: Record<string, unknown>,
     registered: RegisteredSoFar,
   ) => Promise<{ stdout: string; stderr: string }>;
+  /** The same for every `command:local:Command` (the image copies). */
+  executeLocalCommand?: (
+    name: string,
+    inputs: Record<string, unknown>,
+  ) => Promise<{ stdout: string; stderr: string }>;
+  /**
+   * The registry the mocked ECR repositories live in (`<server>/<name>`), instead of an
+   * `<account>.dkr.ecr.<region>.amazonaws.com` that does not exist: the fleet's prod registry.
+   */
+  registryServer?: string;
 }
 
 /** What the program has registered before a resource: type, name and mocked state. */
@@ -225,7 +235,7 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
   if (config["berth:sshPrivateKey"] === testSshPrivateKey() && config["berth:ssh"])
     config["berth:ssh"] = encode(withTestPublicKey(JSON.parse(config["berth:ssh"])));
 
-  const mocks = new AwsLikeMocks(config["aws:region"] ?? "us-east-1");
+  const mocks = new AwsLikeMocks(config["aws:region"] ?? "us-east-1", options.registryServer);
   await pulumi.runtime.setMocks(mocks, "berth", options.stack, options.preview ?? false);
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
 
@@ -267,8 +277,13 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
       name: args.name,
       state: unwrapSecrets(mocked.state).value as Record<string, unknown>,
     });
-    if (!execute || args.type !== "command:remote:Command") return mocked;
     const inputs = unwrapSecrets(args.inputs).value as Record<string, unknown>;
+    if (options.executeLocalCommand && args.type === "command:local:Command")
+      return options.executeLocalCommand(args.name, inputs).then(({ stdout, stderr }) => ({
+        id: mocked.id,
+        state: { ...mocked.state, stdout, stderr },
+      }));
+    if (!execute || args.type !== "command:remote:Command") return mocked;
     return execute(args.name, inputs, registeredSoFar).then(({ stdout, stderr }) => ({
       id: mocked.id,
       state: { ...mocked.state, stdout, stderr },
