@@ -11,7 +11,7 @@ import {
 } from "../../infra/src/agent/contract";
 import { readAgentScript } from "../../infra/src/files";
 import { planRollout } from "../../infra/src/rollout/plan";
-import { localReleaseSpec, localTarget } from "../../cli/src/local";
+import { localConfigHashKey, localReleaseSpec, localTarget } from "../../cli/src/local";
 import {
   type ExecuteOptions,
   type HostRun as DeployerRun,
@@ -66,6 +66,7 @@ export async function connectBench(fleet: Fleet, proxyImage: string): Promise<Be
           registry: login,
           agent: readAgentScript(),
           batchSize: 1,
+          configHashKey: localConfigHashKey(fleet.settings),
         }),
         target.hosts,
         runOnHost,

@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_LOGIN_USER, ReleaseSpec } from "../../infra/src/agent/contract";
+import { CONFIG_HASH_KEY } from "../../infra/src/agent/invocation";
 import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
 import { Fleet, connectFleet } from "../../fleet/src/fleet";
 import { FleetSettings, fleetSettings, rememberedSettings } from "../../fleet/src/settings";
@@ -48,6 +50,24 @@ export function knownHostsLines(entries: { port: number; publicKey: string }[]):
     )
     .join("\n")
     .concat("\n");
+}
+
+/**
+ * The local fleet's config hash key (see configHash): 32 random bytes made on first use and kept,
+ * 0600, in the fleet's state directory, as an AWS stack keeps its key in its Pulumi state.
+ */
+export function localConfigHashKey(settings: FleetSettings): string {
+  const file = join(settings.stateDir, "config-hash-key");
+  try {
+    const key = readFileSync(file, "utf8").trim();
+    if (CONFIG_HASH_KEY.test(key)) return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(settings.stateDir, { recursive: true });
+  const key = randomBytes(32).toString("hex");
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 /** The settings of the fleet the CLI talks to: the remembered default, or a test's prefix. */

@@ -8,6 +8,7 @@ import {
   STATE,
   agentOutputs,
   assertAllOn,
+  configHashKey,
   convergedRelease,
   ctx,
   deploy,
@@ -31,7 +32,7 @@ describe("fleet: configuration and secrets", () => {
     assert.equal(load.errors + load.timeouts + load.non2xx, 0);
     const after = await assertAllOn(current);
     for (const s of after) {
-      assert.equal(s.configHash, configHash(spec));
+      assert.equal(s.configHash, configHash(spec, configHashKey()));
       const old = before.find((b) => b.host === s.host)!;
       assert.notEqual(s.release, old.release);
       const web = s.containers.find((c) => c.role === "web" && c.state === "running")!;

@@ -8,6 +8,7 @@ import { waitFor } from "../../fleet/src/wait";
 import {
   STATE,
   assertAllOn,
+  configHashKey,
   convergedRelease,
   ctx,
   deploy,
@@ -31,6 +32,7 @@ describe("fleet: a dropped SSH session", () => {
       registry: helperLogin(),
       agent: readAgentScript(),
       batchSize: 1,
+      configHashKey: configHashKey(),
     }).batches[0]!;
     const host = hosts()[0]!;
     const install = await runner()(host, step!.install.command, step!.install.stdin);

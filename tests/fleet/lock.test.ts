@@ -3,6 +3,7 @@ import { AGENT_EXIT, parseAgentSummary } from "../../infra/src/agent/contract";
 import { renderDeployCommand, renderDeployStdin } from "../../infra/src/agent/invocation";
 import {
   STATE,
+  configHashKey,
   convergedRelease,
   deploy,
   helperLogin,
@@ -29,7 +30,7 @@ describe("fleet: one deploy at a time per host", () => {
   it("refuses a second deploy on the same host while one runs, naming the holder", async () => {
     next = await newRelease("v4");
     const spec = specFor(next);
-    const command = renderDeployCommand(spec);
+    const command = renderDeployCommand(spec, configHashKey());
     const stdin = renderDeployStdin(spec, helperLogin());
     const first = onHost(0, command, stdin);
     let second = null;
@@ -54,7 +55,7 @@ describe("fleet: one deploy at a time per host", () => {
     await settled(); // the previous test's deploy finishes its background work first
     const image = await newRelease("v4b");
     const spec = specFor(image);
-    const command = renderDeployCommand(spec);
+    const command = renderDeployCommand(spec, configHashKey());
     const stdin = renderDeployStdin(spec, helperLogin());
     const doomed = onHost(0, command, stdin);
     let pid = "";
@@ -68,7 +69,7 @@ describe("fleet: one deploy at a time per host", () => {
     // The next deploy (of the release the other hosts run) is not blocked by the dead one's lock.
     const again = await onHost(
       0,
-      renderDeployCommand(specFor(next)),
+      renderDeployCommand(specFor(next), configHashKey()),
       renderDeployStdin(specFor(next), helperLogin()),
     );
     assert.equal(again.code, 0, again.stderr);

@@ -33,7 +33,7 @@ import { Endpoint, sshRunner, waitForSsh } from "../../cli/src/ssh";
 import { planHosts, planRollout } from "../../infra/src/rollout/plan";
 import { blockSshArgs } from "../../fleet/src/commands";
 import { docker } from "../../fleet/src/exec";
-import { RegisteredSoFar, runProgram } from "../support/pulumi/runProgram";
+import { configHashKeyOf, RegisteredSoFar, runProgram } from "../support/pulumi/runProgram";
 import { underLoad } from "./support/load";
 import { runCopyOnFleet } from "./support/registries";
 import {
@@ -271,6 +271,7 @@ describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
       registry: input.registry,
       agent: readAgentScript(),
       batchSize: 1,
+      configHashKey: configHashKeyOf(program),
     });
     const expected = planHosts(plan).flatMap((h) => [
       { host: h.host, command: h.install.command, stdin: h.install.stdin },

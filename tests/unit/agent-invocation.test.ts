@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as assert from "node:assert/strict";
 import { ReleaseSpec, digest12 } from "../../infra/src/agent/contract";
 import {
@@ -10,6 +11,9 @@ import {
   shellQuote,
 } from "../../infra/src/agent/invocation";
 import { RELEASE_GUARD_DEFAULTS, assertValidSpec } from "../../infra/src/agent/specSchema";
+
+/** A config hash key (the program makes one per stack; the tests use a fixed one). */
+const KEY = "0123456789abcdef".repeat(4);
 
 const spec = (overrides: Partial<ReleaseSpec> = {}): ReleaseSpec => ({
   app: "shop",
@@ -34,20 +38,38 @@ describe("the agent invocation (what the Pulumi program and the fleet send to a 
     assert.equal(shellQuote("$(rm -rf /)"), "'$(rm -rf /)'");
   });
 
+  it("keys the hash with the stack's own key: without it, a guessed secret cannot be checked", () => {
+    const a = spec({ env: { DB_PASSWORD: "hunter2" } });
+    const unkeyed = createHash("sha256").update(canonicalJson(a)).digest("hex");
+    assert.notEqual(configHash(a, KEY), unkeyed, "the hash is a plain sha256 of the spec");
+    const otherKey = "f".repeat(64);
+    assert.notEqual(
+      configHash(a, otherKey),
+      configHash(a, KEY),
+      "the key does not change the hash",
+    );
+    assert.equal(configHash(a, KEY), configHash(spec({ env: { DB_PASSWORD: "hunter2" } }), KEY));
+    for (const bad of ["", "abc", "G".repeat(64), "0".repeat(63)])
+      assert.throws(() => configHash(a, bad), /config hash key must be 64 hex digits/);
+  });
+
   it("hashes the spec independently of key order, and any change gives a new hash", () => {
     const a = spec();
     const reordered = JSON.parse(
       JSON.stringify({ ...a, env: { QUOTE: "it's", DATABASE_URL: a.env.DATABASE_URL } }),
     );
     assert.equal(canonicalJson(a), canonicalJson(reordered));
-    assert.equal(configHash(a), configHash(reordered));
-    assert.match(configHash(a), /^[0-9a-f]{64}$/);
-    assert.notEqual(configHash(spec({ env: { ...a.env, QUOTE: "changed" } })), configHash(a));
-    assert.notEqual(configHash(spec({ keepReleases: 4 })), configHash(a));
+    assert.equal(configHash(a, KEY), configHash(reordered, KEY));
+    assert.match(configHash(a, KEY), /^[0-9a-f]{64}$/);
+    assert.notEqual(
+      configHash(spec({ env: { ...a.env, QUOTE: "changed" } }), KEY),
+      configHash(a, KEY),
+    );
+    assert.notEqual(configHash(spec({ keepReleases: 4 }), KEY), configHash(a, KEY));
   });
 
   it("keeps secrets off the command line and puts them on stdin", () => {
-    const command = renderDeployCommand(spec());
+    const command = renderDeployCommand(spec(), KEY);
     assert.ok(!command.includes("p4ss"));
     assert.ok(!command.includes("DATABASE_URL"));
     const stdin = renderDeployStdin(spec(), {
@@ -79,7 +101,10 @@ describe("the agent invocation (what the Pulumi program and the fleet send to a 
     );
     assert.throws(
       () =>
-        renderDeployCommand(spec({ web: { command: null, port: 3000, healthPath: "healthz" } })),
+        renderDeployCommand(
+          spec({ web: { command: null, port: 3000, healthPath: "healthz" } }),
+          KEY,
+        ),
       /web\.healthPath must be a path starting with \/ like \/healthz \(got "healthz"\)/,
     );
   });
@@ -94,9 +119,9 @@ describe("the agent invocation (what the Pulumi program and the fleet send to a 
   });
 
   it("adds --skip-release-command only when asked (every host of a rollout but the first)", () => {
-    assert.ok(!renderDeployCommand(spec()).includes("--skip-release-command"));
+    assert.ok(!renderDeployCommand(spec(), KEY).includes("--skip-release-command"));
     assert.match(
-      renderDeployCommand(spec(), undefined, { skipReleaseCommand: true }),
+      renderDeployCommand(spec(), KEY, undefined, { skipReleaseCommand: true }),
       / --config-hash [0-9a-f]{64} --skip-release-command$/,
     );
   });

@@ -173,6 +173,7 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
       fullSpec({
         timeouts: { healthSeconds: 30, drainSeconds: 5, stopSeconds: 10 },
       }) as ReleaseSpec,
+      "ab".repeat(32),
     );
     // drop `sudo -n /usr/local/bin/berth-agent`; add the per-host flag the rollout may add
     const argv = [...command.split(" ").slice(3), "--skip-release-command"];

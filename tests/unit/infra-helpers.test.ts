@@ -32,6 +32,9 @@ import { buildReleaseSpec } from "../../infra/src/releaseSpec";
 import { TEST_DATABASE_URL } from "../support/pulumi/runProgram";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
 
+/** A config hash key (the program makes one per stack; the tests use a fixed one). */
+const KEY = "0123456789abcdef".repeat(4);
+
 /** The first-boot host key step every host's user data carries (a parameter's name, no key). */
 const HOST_KEY_BOOT = {
   parameterName: "/berth/shop-api/staging/host-keys/host-1",
@@ -219,10 +222,10 @@ describe("infra helpers (pure, no mocks)", () => {
     });
 
     it("puts only identity on the command line and the environment on stdin", () => {
-      const line = renderDeployCommand(spec);
+      const line = renderDeployCommand(spec, KEY);
       assert.equal(
         line,
-        `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack staging --image ${IMAGES.app} --config-hash ${configHash(spec)}`,
+        `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack staging --image ${IMAGES.app} --config-hash ${configHash(spec, KEY)}`,
       );
       assert.ok(!line.includes(TEST_DATABASE_URL));
       const stdin = JSON.parse(renderDeployStdin(spec, { server: REGISTRY, method: "helper" }));
@@ -232,22 +235,30 @@ describe("infra helpers (pure, no mocks)", () => {
 
     it("triggers on image, config hash and agent hash only; tags do not matter", () => {
       const tagged = buildReleaseSpec({ ...config, tags: { team: "other" } }, "staging", IMAGES);
-      assert.deepEqual(releaseTriggers(tagged, "abc"), releaseTriggers(spec, "abc"));
-      assert.deepEqual(releaseTriggers(spec, "abc"), [IMAGES.app, configHash(spec), "abc"]);
+      assert.deepEqual(releaseTriggers(tagged, "abc", KEY), releaseTriggers(spec, "abc", KEY));
+      assert.deepEqual(releaseTriggers(spec, "abc", KEY), [
+        IMAGES.app,
+        configHash(spec, KEY),
+        "abc",
+      ]);
       const moreHosts = buildReleaseSpec(
         { ...config, hosts: { ...config.hosts, count: 3 } },
         "staging",
         IMAGES,
       );
-      assert.equal(configHash(moreHosts), configHash(spec), "fleet size is not app config");
+      assert.equal(
+        configHash(moreHosts, KEY),
+        configHash(spec, KEY),
+        "fleet size is not app config",
+      );
       const newSecret = buildReleaseSpec(
         { ...config, secretEnv: { DATABASE_URL: "postgres://rotated" } },
         "staging",
         IMAGES,
       );
       assert.notEqual(
-        configHash(newSecret),
-        configHash(spec),
+        configHash(newSecret, KEY),
+        configHash(spec, KEY),
         "a rotated secret re-runs the release",
       );
     });

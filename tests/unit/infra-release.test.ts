@@ -4,12 +4,13 @@ import { sha256Hex } from "../../infra/src/files";
 import { plainTextOccurrences } from "../support/pulumi/inspect";
 import { MOCK_ECR_PASSWORD } from "../support/pulumi/mocks";
 import {
+  configHashKeyOf,
   ProgramRun,
   RegisteredResource,
   runProgram,
   runStackOnce,
-  testSshPrivateKey,
   TEST_DATABASE_URL,
+  testSshPrivateKey,
 } from "../support/pulumi/runProgram";
 
 const COMMAND = "command:remote:Command";
@@ -65,7 +66,7 @@ describe("infra release: the per-host deploy commands", () => {
         const first = deploy === deploys(run)[0];
         assert.equal(
           deploy.inputs.create,
-          `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack ${run.stack} --image ${String(run.outputs.digest)} --config-hash ${configHash(spec)}${first ? "" : " --skip-release-command"}`,
+          `sudo -n /usr/local/bin/berth-agent deploy --app shop-api --stack ${run.stack} --image ${String(run.outputs.digest)} --config-hash ${configHash(spec, configHashKeyOf(run))}${first ? "" : " --skip-release-command"}`,
         );
         assert.equal(
           deploy.inputs.update,
@@ -82,7 +83,7 @@ describe("infra release: the per-host deploy commands", () => {
       for (const deploy of deploys(run)) {
         assert.deepEqual(deploy.inputs.triggers, [
           run.outputs.digest,
-          configHash(stdinOf(deploy).spec),
+          configHash(stdinOf(deploy).spec, configHashKeyOf(run)),
           agentShaOf(run),
         ]);
       }

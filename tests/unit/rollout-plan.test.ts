@@ -10,8 +10,16 @@ import { readAgentScript } from "../../infra/src/files";
 import { planHosts, planRollout, rolloutOrder } from "../../infra/src/rollout/plan";
 import { executePlan } from "../../cli/src/rollout";
 import { Endpoint, HostRunner } from "../../cli/src/ssh";
-import { ProgramRun, RegisteredResource, runProgram } from "../support/pulumi/runProgram";
+import {
+  configHashKeyOf,
+  ProgramRun,
+  RegisteredResource,
+  runProgram,
+} from "../support/pulumi/runProgram";
 import { RELEASE_GUARD_DEFAULTS } from "../../infra/src/agent/specSchema";
+
+/** A config hash key (the program makes one per stack; the tests use a fixed one). */
+const KEY = "0123456789abcdef".repeat(4);
 
 const IMAGE = `registry.local:5000/shop@sha256:${"a".repeat(64)}`;
 const PROXY = `registry.local:5000/nginx@sha256:${"b".repeat(64)}`;
@@ -39,7 +47,14 @@ const registry = { server: "registry.local:5000", method: "helper" } as const;
 
 describe("the rollout plan", () => {
   it("sends the first host alone when there is a release command, then batches", () => {
-    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    const plan = planRollout({
+      hosts: hostNames,
+      spec: spec(),
+      registry,
+      agent,
+      batchSize: 2,
+      configHashKey: KEY,
+    });
     assert.deepEqual(
       plan.batches.map((b) => b.map((h) => h.host)),
       [["host-1"], ["host-2", "host-3"], ["host-4", "host-5"]],
@@ -50,6 +65,7 @@ describe("the rollout plan", () => {
       registry,
       agent,
       batchSize: 2,
+      configHashKey: KEY,
     });
     assert.deepEqual(
       without.batches.map((b) => b.map((h) => h.host)),
@@ -59,7 +75,14 @@ describe("the rollout plan", () => {
 
   it("tells every host but the first to skip the release command, and nothing else differs", () => {
     const hosts = planHosts(
-      planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 1 }),
+      planRollout({
+        hosts: hostNames,
+        spec: spec(),
+        registry,
+        agent,
+        batchSize: 1,
+        configHashKey: KEY,
+      }),
     );
     assert.ok(!hosts[0]!.deploy.command.includes("--skip-release-command"));
     for (const h of hosts.slice(1)) {
@@ -82,12 +105,20 @@ describe("the rollout plan", () => {
           registry,
           agent,
           batchSize: 1,
+          configHashKey: KEY,
         }),
       /invalid release spec: image must be an image by digest/,
     );
     assert.throws(
       () =>
-        planRollout({ hosts: ["host-1", "host-1"], spec: spec(), registry, agent, batchSize: 1 }),
+        planRollout({
+          hosts: ["host-1", "host-1"],
+          spec: spec(),
+          registry,
+          agent,
+          batchSize: 1,
+          configHashKey: KEY,
+        }),
       /host names repeat/,
     );
   });
@@ -103,7 +134,14 @@ describe("the CLI executor runs exactly the plan", () => {
   const summary = (outcome: string) => `progress\n{"outcome":"${outcome}","exitCode":0}\n`;
 
   it("install then deploy on each host, batch after batch, with the plan's stdin", async () => {
-    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    const plan = planRollout({
+      hosts: hostNames,
+      spec: spec(),
+      registry,
+      agent,
+      batchSize: 2,
+      configHashKey: KEY,
+    });
     const ran: { host: string; command: string; stdin: string }[] = [];
     const run: HostRunner = async (host, command, stdin) => {
       ran.push({ host: host.name, command, stdin });
@@ -136,7 +174,14 @@ describe("the CLI executor runs exactly the plan", () => {
   });
 
   it("stops after the batch with a failing host; later batches are never touched", async () => {
-    const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+    const plan = planRollout({
+      hosts: hostNames,
+      spec: spec(),
+      registry,
+      agent,
+      batchSize: 2,
+      configHashKey: KEY,
+    });
     const touched = new Set<string>();
     const run: HostRunner = async (host, command) => {
       touched.add(host.name);
@@ -204,7 +249,14 @@ describe("the CLI executor runs exactly the plan", () => {
 
     it("switches back earlier batches and the failing batch's good hosts, at once, with the plan's rollback command", async () => {
       // Batches: [host-1], [host-2, host-3], [host-4, host-5]; host-3's bake switches it back.
-      const plan = planRollout({ hosts: hostNames, spec: spec(), registry, agent, batchSize: 2 });
+      const plan = planRollout({
+        hosts: hostNames,
+        spec: spec(),
+        registry,
+        agent,
+        batchSize: 2,
+        configHashKey: KEY,
+      });
       const ran: { host: string; command: string }[] = [];
       const f = fleet((host) =>
         host === "host-3" ? switchedBackByBake : { code: 0, stdout: deployed(), stderr: "" },
@@ -244,6 +296,7 @@ describe("the CLI executor runs exactly the plan", () => {
         registry,
         agent,
         batchSize: 2,
+        configHashKey: KEY,
       });
       const f = fleet((host) =>
         host === "host-1"
@@ -271,6 +324,7 @@ describe("the CLI executor runs exactly the plan", () => {
         registry,
         agent,
         batchSize: 1,
+        configHashKey: KEY,
       });
       const f = fleet(
         (host) =>
@@ -311,6 +365,7 @@ describe("the CLI executor runs exactly the plan", () => {
         registry,
         agent,
         batchSize: 1,
+        configHashKey: KEY,
       });
       const f = fleet((host) =>
         host === "host-2" ? switchedBackByBake : { code: 0, stdout: deployed(), stderr: "" },
@@ -328,6 +383,7 @@ describe("the CLI executor runs exactly the plan", () => {
         registry,
         agent,
         batchSize: 1,
+        configHashKey: KEY,
       });
       const failedBackground = {
         release: "aaaaaaaaaaaa-cccccccccccc",
@@ -391,6 +447,7 @@ describe("the Pulumi program's Release registers exactly the plan", () => {
       registry: input.registry,
       agent: readAgentScript(),
       batchSize: 2,
+      configHashKey: configHashKeyOf(run),
     });
     assert.equal(run.ofType(COMMAND).length, 2 * hostNames.length);
     for (const h of planHosts(plan)) {
@@ -414,6 +471,7 @@ describe("the Pulumi program's Release registers exactly the plan", () => {
       registry,
       agent,
       batchSize: 2,
+      configHashKey: KEY,
     });
     const deployOf = (host: string) => byName(`shop-api-release-${host}`);
     const installOf = (host: string) => byName(`shop-api-release-${host}-agent`);

@@ -4,7 +4,13 @@ import { RegistryLogin, digest12 } from "../../../infra/src/agent/contract";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
 import { buildProjectImages, pushImage } from "../../../fleet/src/images";
-import { connectLocalFleet, localReleaseSpec, localSettings, localTarget } from "../local";
+import {
+  connectLocalFleet,
+  localConfigHashKey,
+  localReleaseSpec,
+  localSettings,
+  localTarget,
+} from "../local";
 import { CliError } from "../pulumi";
 import { executePlan } from "../rollout";
 import { sshRunner, waitForSsh } from "../ssh";
@@ -75,6 +81,7 @@ export function registerDeploy(program: Command, context: CommandContext): void 
         registry,
         agent: readAgentScript(),
         batchSize: Number(opts.batchSize ?? "1"),
+        configHashKey: localConfigHashKey(settings),
       });
       const run = sshRunner(t.access, deps.capture);
       await Promise.all(t.hosts.map((host) => waitForSsh(host, run)));

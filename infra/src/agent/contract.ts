@@ -89,7 +89,7 @@ export const APP_NAME_PATTERN = "^[a-z][a-z0-9-]{1,19}$";
 export const STACK_NAME_PATTERN = "^[a-z][a-z0-9-]{0,39}$";
 /** An image by digest: `repo@sha256:<64 hex>` (the repo may carry a registry host and port). */
 export const IMAGE_BY_DIGEST_PATTERN = "^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[0-9a-f]{64}$";
-/** A config hash: the sha256 of the canonical spec. */
+/** A config hash: HMAC-SHA256 of the canonical spec under the stack's key (invocation.ts). */
 export const CONFIG_HASH_PATTERN = "^[0-9a-f]{64}$";
 /** An environment variable name. */
 export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { AGENT_PATH, AgentDeployInput, RegistryLogin, ReleaseSpec } from "./contract";
 import { assertValidSpec } from "./specSchema";
 
@@ -19,9 +19,19 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** sha256 of the whole release spec: the same digest and config give the same hash, always. */
-export function configHash(spec: ReleaseSpec): string {
-  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
+/** A config hash key: 32 random bytes as 64 hex digits, one per stack. */
+export const CONFIG_HASH_KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * HMAC-SHA256 of the whole release spec under the stack's own random key: the same digest and
+ * config give the same hash, always. The spec holds the secrets and the hash is stored in clear
+ * (state, labels, receipts, /version), so it is keyed: without the key, a weak secret cannot be
+ * tested against it offline.
+ */
+export function configHash(spec: ReleaseSpec, key: string): string {
+  if (!CONFIG_HASH_KEY.test(key))
+    throw new Error("the config hash key must be 64 hex digits (32 random bytes)");
+  return createHmac("sha256", Buffer.from(key, "hex")).update(canonicalJson(spec)).digest("hex");
 }
 
 /** Per-host choices of one rollout that are not part of the release (and not of its config hash). */
@@ -36,6 +46,7 @@ export interface DeployOptions {
 /** `berth-agent deploy`'s command line: identity only, nothing secret. */
 export function renderDeployCommand(
   spec: ReleaseSpec,
+  configHashKey: string,
   agentPath: string = AGENT_PATH,
   options: DeployOptions = {},
 ): string {
@@ -52,7 +63,7 @@ export function renderDeployCommand(
     "--image",
     spec.image,
     "--config-hash",
-    configHash(spec),
+    configHash(spec, configHashKey),
     ...(options.skipReleaseCommand ? ["--skip-release-command"] : []),
   ]
     .map(shellQuote)

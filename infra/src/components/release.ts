@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
   AgentSummary,
   HOST_LOGIN_USER,
@@ -116,15 +117,22 @@ export class Release extends pulumi.ComponentResource {
     // The resources must exist before the spec is known (preview), so the batches come from the
     // same rule the plan uses, fed from config; the plan below must agree or the run fails.
     const order = rolloutOrder(names, args.batchSize, args.releaseCommand);
+    // The stack's config hash key: random, made once, kept as a secret in the stack's state.
+    const configHashKey = new random.RandomBytes(
+      `${name}-config-hash-key`,
+      { length: 32 },
+      { parent: this },
+    ).hex;
     const plan: pulumi.Output<RolloutPlan> = pulumi
-      .all([args.spec, args.registry])
-      .apply(([spec, registry]) => {
+      .all([args.spec, args.registry, configHashKey])
+      .apply(([spec, registry, key]) => {
         const planned = planRollout({
           hosts: names,
           spec,
           registry,
           agent: args.agent,
           batchSize: args.batchSize,
+          configHashKey: key,
         });
         const plannedOrder = planned.batches.map((b) => b.map((h) => h.host));
         if (JSON.stringify(plannedOrder) !== JSON.stringify(order))

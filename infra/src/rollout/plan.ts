@@ -52,6 +52,8 @@ export interface RolloutInput {
   agent: AgentScript;
   /** Hosts per batch; batch N starts only after every host of batch N-1 succeeded. */
   batchSize: number;
+  /** The stack's config hash key (64 hex digits; a secret). */
+  configHashKey: string;
 }
 
 /**
@@ -123,8 +125,12 @@ export function planAgentInstall(agent: AgentScript): HostCommand {
 }
 
 /** What makes a host's release run again: exactly the image, the config and the agent. */
-export function releaseTriggers(spec: ReleaseSpec, agentSha256: string): string[] {
-  return [spec.image, configHash(spec), agentSha256];
+export function releaseTriggers(
+  spec: ReleaseSpec,
+  agentSha256: string,
+  configHashKey: string,
+): string[] {
+  return [spec.image, configHash(spec, configHashKey), agentSha256];
 }
 
 /** Back to the previous release from the host's cache: the same on every host, no stdin. */
@@ -139,7 +145,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     throw new Error(`host names repeat in the rollout: ${input.hosts.join(", ")}`);
   const install = planAgentInstall(agent);
   const stdin = renderDeployStdin(spec, registry);
-  const triggers = releaseTriggers(spec, agent.sha256);
+  const triggers = releaseTriggers(spec, agent.sha256, input.configHashKey);
   const order = rolloutOrder(input.hosts, input.batchSize, spec.releaseCommand !== null);
   return {
     batches: order.map((names, batch) =>
@@ -150,7 +156,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
         deploy: {
           // The release command (migrations) runs once per rollout, on the first host; every
           // other host is told to skip it.
-          command: renderDeployCommand(spec, AGENT_PATH, {
+          command: renderDeployCommand(spec, input.configHashKey, AGENT_PATH, {
             skipReleaseCommand: host !== input.hosts[0],
           }),
           stdin,

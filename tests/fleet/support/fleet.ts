@@ -19,7 +19,7 @@ import { RELEASE_GUARD_DEFAULTS } from "../../../infra/src/agent/specSchema";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
 import { readStatuses } from "../../../cli/src/host-status";
-import { localReleaseSpec, localTarget } from "../../../cli/src/local";
+import { localConfigHashKey, localReleaseSpec, localTarget } from "../../../cli/src/local";
 import {
   ExecuteOptions,
   HostRun,
@@ -45,6 +45,9 @@ export const settings = fleetSettings({
   hostCount: 3,
   lbPort: 8870,
 });
+
+/** The fleet's config hash key, as `berth deploy -s local` keeps it. */
+export const configHashKey = () => localConfigHashKey(settings);
 
 /** The app and stack the fleet's releases run under (the local stack's). */
 export const APP = "berth-demo";
@@ -198,6 +201,7 @@ export async function deploy(
     registry: options.registry ?? helperLogin(),
     agent: readAgentScript(),
     batchSize: options.batchSize ?? 1,
+    configHashKey: configHashKey(),
   });
   const result = await executePlan(plan, targets, runner(), options);
   result.results.forEach(record);

@@ -341,6 +341,17 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
       }
       case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
         return withState(`${String(plain.targetGroupArn)}-${String(plain.targetId)}`);
+      case "random:index/randomBytes:RandomBytes": {
+        // Random like the provider's, but derived from the name: the same run gives the same key.
+        const bytes = Buffer.from(
+          fakeHex(`${args.type}/${args.name}`, 2 * Number(plain.length)),
+          "hex",
+        );
+        return withState(`${args.name}-${hex(8)}`, {
+          hex: bytes.toString("hex"),
+          base64: bytes.toString("base64"),
+        });
+      }
       case "tls:index/privateKey:PrivateKey": {
         // A real ed25519 pair in the provider's formats, derived from the name like every other
         // mocked value: the fleet tests install the private half on a host and dial it pinned.

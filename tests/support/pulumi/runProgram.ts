@@ -355,3 +355,11 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
     },
   };
 }
+
+/** The config hash key the program's Release made (its one RandomBytes), as the mocks gave it. */
+export function configHashKeyOf(run: ProgramRun): string {
+  const [key, ...more] = run.ofType("random:index/randomBytes:RandomBytes");
+  if (!key || more.length > 0)
+    throw new Error("expected exactly one RandomBytes (the config hash key)");
+  return String(key.state.hex);
+}
