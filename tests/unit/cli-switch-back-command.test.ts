@@ -11,24 +11,10 @@ import { parseSince } from "../../cli/src/commands/switch-back";
 import { CliDeps, main } from "../../cli/src/index";
 import { CliError } from "../../cli/src/pulumi";
 import { CLOCK_SKEW_MS } from "../../cli/src/switch-back";
-import { Target } from "../../cli/src/targets";
+import { AWS_TARGET as TARGET } from "./cli-fixtures";
 
 const SINCE = "2026-11-30T12:00:00Z";
 const at = (offsetMs: number) => new Date(Date.parse(SINCE) + offsetMs).toISOString();
-
-const TARGET: Target = {
-  stack: "prod",
-  kind: "aws",
-  app: "shop",
-  agentStack: "prod",
-  hosts: ["host-1", "host-2", "host-3", "host-4"].map((name, i) => ({
-    name,
-    address: `10.0.0.${i + 1}`,
-    port: 22,
-    user: "ec2-user",
-  })),
-  access: { knownHostsFile: "/k", strictHostKeyChecking: "accept-new" },
-};
 
 type Receipt = { action: string; outcome: string; time: string };
 type Reply = { code: number; stdout: string; stderr: string };

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { HostStatusRow } from "../../cli/src/format";
 import { CliDeps, main } from "../../cli/src/index";
 import { CLOCK_SKEW_MS, hostsToSwitchBack } from "../../cli/src/switch-back";
-import { Target } from "../../cli/src/targets";
+import { AWS_TARGET as TARGET } from "./cli-fixtures";
 import { AgentStatus } from "../../infra/src/agent/contract";
 
 const UP = "2026-11-30T12:00:00.000Z";
@@ -102,20 +102,6 @@ describe("berth deploy -s <aws stack> after a failed pulumi up", () => {
     writeFileSync(join(root, "Pulumi.prod.yaml"), "config:\n  berth:app: shop\n");
   });
   after(() => rmSync(root, { recursive: true, force: true }));
-
-  const TARGET: Target = {
-    stack: "prod",
-    kind: "aws",
-    app: "shop",
-    agentStack: "prod",
-    hosts: ["host-1", "host-2", "host-3", "host-4"].map((name, i) => ({
-      name,
-      address: `10.0.0.${i + 1}`,
-      port: 22,
-      user: "ec2-user",
-    })),
-    access: { knownHostsFile: "/k", strictHostKeyChecking: "accept-new" },
-  };
 
   /** `receipts` by host name: each a function of the up's start (as the fake pulumi saw it). */
   function fakeDeps(

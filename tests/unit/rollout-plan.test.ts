@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { AgentDeployInput, ReleaseSpec } from "../../infra/src/agent/contract";
 import { readAgentScript } from "../../infra/src/files";
-import { planHosts, planRollout, rolloutOrder } from "../../infra/src/rollout/plan";
+import { planHosts, planRollout, RolloutInput, rolloutOrder } from "../../infra/src/rollout/plan";
 import { executePlan } from "../../cli/src/rollout";
 import { Endpoint, HostRunner } from "../../cli/src/ssh";
 import {
@@ -45,16 +45,21 @@ function spec(overrides: Partial<ReleaseSpec> = {}): ReleaseSpec {
 const hostNames = ["host-1", "host-2", "host-3", "host-4", "host-5"];
 const registry = { server: "registry.local:5000", method: "helper" } as const;
 
+/** The plan for the five hosts, batches of 2, the default spec; `overrides` change any of it. */
+const planOf = (overrides: Partial<RolloutInput> = {}) =>
+  planRollout({
+    hosts: hostNames,
+    spec: spec(),
+    registry,
+    agent,
+    batchSize: 2,
+    configHashKey: KEY,
+    ...overrides,
+  });
+
 describe("the rollout plan", () => {
   it("sends the first host alone when there is a release command, then batches", () => {
-    const plan = planRollout({
-      hosts: hostNames,
-      spec: spec(),
-      registry,
-      agent,
-      batchSize: 2,
-      configHashKey: KEY,
-    });
+    const plan = planOf();
     assert.deepEqual(
       plan.batches.map((b) => b.map((h) => h.host)),
       [["host-1"], ["host-2", "host-3"], ["host-4", "host-5"]],
@@ -74,16 +79,7 @@ describe("the rollout plan", () => {
   });
 
   it("tells every host but the first to skip the release command, and nothing else differs", () => {
-    const hosts = planHosts(
-      planRollout({
-        hosts: hostNames,
-        spec: spec(),
-        registry,
-        agent,
-        batchSize: 1,
-        configHashKey: KEY,
-      }),
-    );
+    const hosts = planHosts(planOf({ batchSize: 1 }));
     assert.ok(!hosts[0]!.deploy.command.includes("--skip-release-command"));
     for (const h of hosts.slice(1)) {
       assert.equal(h.deploy.command, `${hosts[0]!.deploy.command} --skip-release-command`);
@@ -134,14 +130,7 @@ describe("the CLI executor runs exactly the plan", () => {
   const summary = (outcome: string) => `progress\n{"outcome":"${outcome}","exitCode":0}\n`;
 
   it("install then deploy on each host, batch after batch, with the plan's stdin", async () => {
-    const plan = planRollout({
-      hosts: hostNames,
-      spec: spec(),
-      registry,
-      agent,
-      batchSize: 2,
-      configHashKey: KEY,
-    });
+    const plan = planOf();
     const ran: { host: string; command: string; stdin: string }[] = [];
     const run: HostRunner = async (host, command, stdin) => {
       ran.push({ host: host.name, command, stdin });
@@ -174,14 +163,7 @@ describe("the CLI executor runs exactly the plan", () => {
   });
 
   it("stops after the batch with a failing host; later batches are never touched", async () => {
-    const plan = planRollout({
-      hosts: hostNames,
-      spec: spec(),
-      registry,
-      agent,
-      batchSize: 2,
-      configHashKey: KEY,
-    });
+    const plan = planOf();
     const touched = new Set<string>();
     const run: HostRunner = async (host, command) => {
       touched.add(host.name);
@@ -249,14 +231,7 @@ describe("the CLI executor runs exactly the plan", () => {
 
     it("switches back earlier batches and the failing batch's good hosts, at once, with the plan's rollback command", async () => {
       // Batches: [host-1], [host-2, host-3], [host-4, host-5]; host-3's bake switches it back.
-      const plan = planRollout({
-        hosts: hostNames,
-        spec: spec(),
-        registry,
-        agent,
-        batchSize: 2,
-        configHashKey: KEY,
-      });
+      const plan = planOf();
       const ran: { host: string; command: string }[] = [];
       const f = fleet((host) =>
         host === "host-3" ? switchedBackByBake : { code: 0, stdout: deployed(), stderr: "" },
