@@ -1,7 +1,12 @@
+import { healthCheckFor } from "../../infra/src/healthCheck";
+
 /**
  * HAProxy's config for the local fleet's load balancer, standing in for the ALB: active health
  * checks of each host's nginx, retries of connection failures on another host, and no reuse of
- * server connections that nginx may be closing during a graceful reload.
+ * server connections that nginx may be closing during a graceful reload. Checks run every second
+ * (faster than the ALB's, so tests see a dead host leave quickly), but a check waits as long as
+ * the ALB's does: a host that answers slowly because the 2 cores it shares are busy is slow, not
+ * down.
  */
 export function renderHaproxyConfig(hostNames: string[], healthPath: string): string {
   const servers = hostNames
@@ -32,6 +37,7 @@ backend hosts
   balance roundrobin
   option httpchk GET ${healthPath}
   http-check expect status 200
+  timeout check ${healthCheckFor(healthPath).timeout}s
   default-server inter 1s fall 2 rise 2
 ${servers}
 `;

@@ -9,6 +9,7 @@ import {
 } from "../../fleet/src/commands";
 import { buildArgs } from "../../fleet/src/images";
 import { renderHaproxyConfig, renderRegistryConfig } from "../../fleet/src/lb-config";
+import { healthCheckFor } from "../../infra/src/healthCheck";
 import { fleetNames, fleetSettings } from "../../fleet/src/settings";
 
 describe("fleet command builders", () => {
@@ -66,6 +67,8 @@ describe("fleet command builders", () => {
       assert.match(cfg, new RegExp(`server ${h} ${h}:80 check`));
     assert.match(cfg, /option httpchk GET \/healthz/);
     assert.match(cfg, /retry-on all-retryable-errors/);
+    // A slow check fails after the ALB's timeout, not after the 1 s between checks.
+    assert.match(cfg, new RegExp(`timeout check ${healthCheckFor("/healthz").timeout}s`));
     assert.match(cfg, /bind :8080/);
   });
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { healthCheckFor } from "../healthCheck";
 import { tagsFor } from "../naming";
 import { ALB_LOG_PREFIX } from "./logArchive";
 import { HOST_HTTP_PORT } from "./network";
@@ -7,24 +8,7 @@ import { HOST_HTTP_PORT } from "./network";
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-/**
- * Health check through nginx to the app's health path. 5 s apart with 2 checks either way: a
- * broken host leaves rotation in about 10 s and a new one joins in about 10 s (the defaults,
- * 30 s x 5, take 2.5 minutes).
- */
-export function healthCheckFor(healthPath: string) {
-  return {
-    enabled: true,
-    protocol: "HTTP",
-    port: "traffic-port",
-    path: healthPath,
-    matcher: "200",
-    interval: 5,
-    timeout: 3,
-    healthyThreshold: 2,
-    unhealthyThreshold: 2,
-  };
-}
+export { healthCheckFor };
 
 /**
  * How long the ALB keeps sending in-flight requests to a deregistered host. A fast API answers
