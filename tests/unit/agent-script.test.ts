@@ -125,6 +125,19 @@ const fullSpec = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** `deploy` with every flag valid (app web, stack prod, DIGEST_IMAGE, a config hash). */
+const DEPLOY_ARGV = [
+  "deploy",
+  "--app",
+  "web",
+  "--stack",
+  "prod",
+  "--image",
+  DIGEST_IMAGE,
+  "--config-hash",
+  "ab".repeat(32),
+];
+
 /** Stdin that passes the agent's checks for `deploy --app web --stack prod --image DIGEST_IMAGE`. */
 const VALID_DEPLOY_INPUT = `${JSON.stringify({
   spec: { app: "web", stack: "prod", image: DIGEST_IMAGE, env: {} },
@@ -186,19 +199,8 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
   });
 
   describe("the root check (after the arguments and stdin, before docker or disk)", () => {
-    const deploy = [
-      "deploy",
-      "--app",
-      "web",
-      "--stack",
-      "prod",
-      "--image",
-      DIGEST_IMAGE,
-      "--config-hash",
-      "ab".repeat(32),
-    ];
     const cases: [string, string[], string][] = [
-      ["deploy, with valid flags and stdin", deploy, VALID_DEPLOY_INPUT],
+      ["deploy, with valid flags and stdin", DEPLOY_ARGV, VALID_DEPLOY_INPUT],
       ["rollback", ["rollback", "--app", "web", "--stack", "prod"], ""],
       ["status", ["status", "--app", "web", "--stack", "prod"], ""],
     ];
@@ -226,17 +228,6 @@ describe("berth-agent's command line (the contract's exit codes and summary)", (
     });
   });
   describe("a deploy as root against a docker that answers nothing (the agent's own guards)", () => {
-    const DEPLOY_ARGV = [
-      "deploy",
-      "--app",
-      "web",
-      "--stack",
-      "prod",
-      "--image",
-      DIGEST_IMAGE,
-      "--config-hash",
-      "ab".repeat(32),
-    ];
     const input = (spec: Record<string, unknown>) =>
       `${JSON.stringify({ spec, registry: { server: "r.example", method: "helper" } })}\n`;
 
