@@ -49,6 +49,7 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "command:remote:Command": 2,
       "docker:index/image:Image": 2,
       "pulumi-nodejs:dynamic:HealthyTarget": 1,
+      "pulumi-nodejs:dynamic:SshReady": 1,
       "tls:index/privateKey:PrivateKey": 1,
       "random:index/randomBytes:RandomBytes": 1,
     });
@@ -98,6 +99,7 @@ describe("infra inventory: what each stack creates, how many, where", () => {
       "command:remote:Command": 4,
       "docker:index/image:Image": 2,
       "pulumi-nodejs:dynamic:HealthyTarget": 2,
+      "pulumi-nodejs:dynamic:SshReady": 2,
       "tls:index/privateKey:PrivateKey": 3,
       "random:index/randomBytes:RandomBytes": 1,
     });

@@ -18,6 +18,8 @@ import {
 } from "../rollout/plan";
 import { ConfigError } from "../config";
 import { hostKeyLine, unpinnedSecretsProblem } from "../hostKeys";
+import { SshEndpoint } from "../sshLogin";
+import { SshReady } from "./sshReady";
 
 /** The user cloud-init creates on Amazon Linux 2023 (passwordless sudo); root logins are off. */
 export const SSH_USER = HOST_LOGIN_USER;
@@ -25,7 +27,9 @@ export const SSH_USER = HOST_LOGIN_USER;
 /**
  * SSH dial settings for a host that may still be booting. The provider retries a failed dial
  * with little or no pause (pulumi-command#1238), so a fixed count can run out in seconds while
- * sshd is not up yet: retry without limit and let the resource timeout bound the wait.
+ * sshd is not up yet: retry without limit and let the resource timeout bound the wait. It retries
+ * a refused key the same way, which is why every host's commands wait on its `SshReady` login
+ * first: that one fails in seconds on a refusal.
  */
 export const DIAL = { dialErrorLimit: -1, perDialTimeout: 15 } as const;
 
@@ -170,6 +174,35 @@ export class Release extends pulumi.ComponentResource {
           return s.deploy.stdin;
         });
 
+    // The login each host's commands wait on: proven before the agent install and again before
+    // each deploy (its triggers are an input). Only over pinned keys: nothing dials unproven hosts.
+    const endpoint = (name: string, address: pulumi.Input<string>, hostKey: pulumi.Input<string>) =>
+      pulumi
+        .all([address, pin(hostKey) as pulumi.Output<string>])
+        .apply(([a, key]): SshEndpoint => ({
+          name,
+          address: a,
+          port: 22,
+          user: SSH_USER,
+          hostKey: key,
+        }));
+    const sshReady = (target: ReleaseTarget, step: pulumi.Output<HostPlan>) => {
+      if (target.hostKey === undefined) return undefined;
+      if (args.bastionAddress && args.bastionHostKey === undefined) return undefined;
+      return new SshReady(
+        `${name}-${target.name}-ssh`,
+        {
+          host: endpoint(target.name, target.address, target.hostKey),
+          bastion: args.bastionAddress
+            ? endpoint("bastion", args.bastionAddress, args.bastionHostKey as pulumi.Input<string>)
+            : undefined,
+          privateKey: args.privateKey,
+          deployTriggers: pulumi.unsecret(step.apply((s) => JSON.stringify(s.deploy.triggers))),
+        },
+        { parent: this, dependsOn: target.dependsOn },
+      );
+    };
+
     this.summaries = {};
     this.deploys = {};
     let previousBatch: pulumi.Resource[] = [];
@@ -179,6 +212,7 @@ export class Release extends pulumi.ComponentResource {
         const target = args.targets.find((t) => t.name === host) as ReleaseTarget;
         const connection = connectionFor(target);
         const step = hostPlan(host);
+        const ready = sshReady(target, step);
         const installer = new command.remote.Command(
           `${name}-${host}-agent`,
           {
@@ -193,7 +227,7 @@ export class Release extends pulumi.ComponentResource {
           },
           {
             parent: this,
-            dependsOn: [...target.dependsOn, ...previousBatch],
+            dependsOn: [...target.dependsOn, ...previousBatch, ...(ready ? [ready] : [])],
             customTimeouts: { create: STEP_TIMEOUT, update: STEP_TIMEOUT },
           },
         );
@@ -222,7 +256,7 @@ export class Release extends pulumi.ComponentResource {
           },
           {
             parent: this,
-            dependsOn: [installer, ...previousBatch],
+            dependsOn: [installer, ...previousBatch, ...(ready ? [ready] : [])],
             additionalSecretOutputs: ["stdout", "stderr"],
             customTimeouts: { create: STEP_TIMEOUT, update: STEP_TIMEOUT },
           },
