@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { shellQuote } from "../../infra/src/agent/invocation";
+import { fingerprintOf, publicKeyBlobOf } from "../../infra/src/sshKeys";
 import { waitFor } from "../../fleet/src/wait";
 import { lastLine } from "./run";
 
@@ -112,20 +114,46 @@ export function sshRunner(
 /**
  * Waits until a host runs a command over SSH. A published port accepts TCP before sshd listens
  * behind it, and a booting instance refuses for a while, so only a full session proves it; the
- * Pulumi provider retries its dial the same way on AWS.
+ * Pulumi provider retries its dial the same way on AWS. A host that proved its pinned key and then
+ * refused the key twice in a row is not booting: that fails at once, naming host, user and key.
  */
 export async function waitForSsh(
   host: Endpoint,
   run: HostRunner,
-  { timeoutMs = 30_000, intervalMs = 300 }: { timeoutMs?: number; intervalMs?: number } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 300,
+    key = "the key ssh offered",
+  }: { timeoutMs?: number; intervalMs?: number; key?: string } = {},
 ): Promise<void> {
-  await waitFor(
+  let refusals = 0;
+  const outcome = await waitFor(
     `${host.name} (${host.address}:${host.port}) to accept SSH`,
     async () => {
       const result = await run(host, "true", "");
-      if (result.code !== 0) throw new Error(lastLine(result.stderr) || `exit code ${result.code}`);
-      return true;
+      if (result.code === 0) return "ready";
+      refusals = PERMISSION_DENIED.test(result.stderr) ? refusals + 1 : 0;
+      if (refusals >= 2) return "refused";
+      throw new Error(lastLine(result.stderr) || `exit code ${result.code}`);
     },
     { timeoutMs, intervalMs },
   );
+  if (outcome === "refused")
+    throw new Error(
+      `${host.name} (${host.user}@${host.address}:${host.port}) proved its pinned host key and then refused ${key} for ${host.user} (Permission denied): use the key the host was launched with (berth -i FILE, or the stack's deploy key)`,
+    );
+}
+
+/** OpenSSH's refusal, printed only after the host key was verified. */
+const PERMISSION_DENIED = /Permission denied \(/;
+
+/** The identity an `SshAccess` offers, for messages: its fingerprint and file, or the agent's. */
+export function describeIdentity(access: SshAccess): string {
+  if (!access.identityFile) return "the keys your ssh-agent and ssh config offer";
+  try {
+    const blob = publicKeyBlobOf(readFileSync(access.identityFile, "utf8"));
+    return `the key ${fingerprintOf(blob)} (${access.identityFile})`;
+  } catch {
+    return `the key in ${access.identityFile}`;
+  }
 }

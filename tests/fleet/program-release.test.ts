@@ -34,6 +34,7 @@ import { planHosts, planRollout } from "../../infra/src/rollout/plan";
 import { blockSshArgs } from "../../fleet/src/commands";
 import { docker } from "../../fleet/src/exec";
 import { configHashKeyOf, RegisteredSoFar, runProgram } from "../support/pulumi/runProgram";
+import { serializedProvider } from "../support/pulumi/dynamicProvider";
 import { underLoad } from "./support/load";
 import { runCopyOnFleet } from "./support/registries";
 import {
@@ -151,11 +152,48 @@ function pinnedRunner(endpoint: Endpoint, hostKey: string) {
   );
 }
 
-/** Runs the program for the fleet's app and stack, executing its remote commands on the fleet. */
-async function runProgramOnFleet(image: string) {
+/**
+ * Runs the program for the fleet's app and stack, executing its remote commands on the fleet.
+ * With `proveLogins`, each host's SshReady runs too: its serialized provider, as the engine would
+ * run it, logs in to the fleet host (after its first boot) with the program's pins.
+ */
+async function runProgramOnFleet(image: string, { proveLogins = false } = {}) {
   const fleet = ctx().fleet;
   const executed: Executed[] = [];
+  /** The hosts whose login was proven, in order, and how many commands had run on each by then. */
+  const proven: { host: string; commandsBefore: number }[] = [];
   const privateKey = readFileSync(fleet.identityFile, "utf8");
+
+  const proveLogin = async (
+    _type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    registered: RegisteredSoFar,
+  ) => {
+    const target = inputs.host as { name: string; address: string; hostKey: string };
+    const instance = registered.find(
+      (r) => r.type === "aws:ec2/instance:Instance" && r.name.endsWith(`-${target.name}`),
+    );
+    assert.ok(
+      instance && [instance.state.publicIp, instance.state.privateIp].includes(target.address),
+      `${name}: ${target.address} is not ${target.name}'s address`,
+    );
+    const endpoint = hosts().find((h) => h.name === target.name);
+    const container = fleet.hosts.find((h) => h.name === target.name)?.container;
+    if (!endpoint || !container) throw new Error(`${name}: no fleet host ${target.name}`);
+    if (!booted.has(target.name)) await firstBoot(target.name, container, registered);
+    const provider = serializedProvider(inputs);
+    const onFleet = {
+      ...inputs,
+      host: { ...target, address: endpoint.address, port: endpoint.port },
+    };
+    const { outs } = await provider.create(onFleet);
+    proven.push({
+      host: target.name,
+      commandsBefore: executed.filter((e) => e.host === target.name).length,
+    });
+    return outs as Record<string, unknown>;
+  };
 
   const execute = async (
     resource: string,
@@ -226,6 +264,9 @@ async function runProgramOnFleet(image: string) {
       "berth:secretEnv": { BERTH_TEST_SECRET: SECRET },
     },
     executeRemoteCommand: execute,
+    executeDynamicResource: proveLogins
+      ? { types: ["pulumi-nodejs:dynamic:SshReady"], run: proveLogin }
+      : undefined,
     // The stack's repositories are the fleet's prod registry; the program's image copies run
     // for real (infra/tools/copy-image), from the build registry into it.
     registryServer: fleet.prodRegistry.server,
@@ -234,7 +275,7 @@ async function runProgramOnFleet(image: string) {
       stderr: "",
     }),
   });
-  return { run, executed };
+  return { run, executed, proven };
 }
 
 /** Where the program puts a release of the fleet's app: its repository in the prod registry. */
@@ -252,13 +293,23 @@ describe("fleet: the Pulumi program's own Release, executed over SSH", () => {
   it("rolls a new digest over the fleet in the engine's order, under load, with 0 failed requests", async () => {
     const image = await newRelease("program");
     const { result, load } = await underLoad(lbUrl("/"), async () => {
-      const { run, executed } = await runProgramOnFleet(image);
-      return { program: await run, executed };
+      const { run, executed, proven } = await runProgramOnFleet(image, { proveLogins: true });
+      return { program: await run, executed, proven };
     });
     figure("program rollout requests", load);
     assert.ok(load.sent > 100, `too little load to prove anything (${load.sent} requests)`);
     assert.equal(load.errors + load.timeouts + load.non2xx, 0, "requests failed");
-    const { program, executed } = result;
+    const { program, executed, proven } = result;
+    // Each host's login was proven (its SshReady's own provider code, over real OpenSSH, with the
+    // program's pins) before any command reached it.
+    assert.deepEqual(
+      proven.map((p) => p.host).sort(),
+      hosts().map((h) => h.name),
+    );
+    assert.ok(
+      proven.every((p) => p.commandsBefore === 0),
+      `a command ran before its host's login was proven: ${JSON.stringify(proven)}`,
+    );
     // The hosts now prove their generated keys: the suite's own SSH (status checks) learns them.
     await refreshFleet();
 

@@ -13,7 +13,7 @@ import {
 } from "ssh2";
 import { knownHostsLines } from "../../cli/src/local";
 import { capture } from "../../cli/src/run";
-import { Endpoint, sshRunner, waitForSsh } from "../../cli/src/ssh";
+import { Endpoint, describeIdentity, sshRunner, waitForSsh } from "../../cli/src/ssh";
 
 /**
  * A host whose published port is open before its sshd is: for `sshdAfterMs` every connection is
@@ -21,12 +21,12 @@ import { Endpoint, sshRunner, waitForSsh } from "../../cli/src/ssh";
  * server answers and runs `true`. The real `ssh` client dials it with a pinned host key, exactly as
  * the CLI dials a fleet host.
  */
-async function lateSshd(sshdAfterMs: number) {
+async function lateSshd(sshdAfterMs: number, { acceptKeys = true } = {}) {
   const hostKey = sshUtils.generateKeyPairSync("ed25519");
   const client = sshUtils.generateKeyPairSync("ed25519");
   const sshd = new Server({ hostKeys: [hostKey.private] }, (conn) => {
     conn.on("authentication", (ctx: AuthContext) =>
-      ctx.method === "publickey" ? ctx.accept() : ctx.reject(),
+      ctx.method === "publickey" && acceptKeys ? ctx.accept() : ctx.reject(["publickey"]),
     );
     conn.on("session", (accept: AcceptConnection<Session>) =>
       accept().once("exec", (acceptExec: AcceptConnection<ServerChannel>) => {
@@ -53,10 +53,12 @@ async function lateSshd(sshdAfterMs: number) {
   const knownHostsFile = path.join(dir, "known_hosts");
   writeFileSync(knownHostsFile, knownHostsLines([{ port, publicKey: hostKey.public }]));
   const target: Endpoint = { name: "host-1", address: "127.0.0.1", port, user: "ec2-user" };
-  const run = sshRunner({ identityFile, knownHostsFile, strictHostKeyChecking: "yes" }, capture);
+  const access = { identityFile, knownHostsFile, strictHostKeyChecking: "yes" } as const;
+  const run = sshRunner(access, capture);
   return {
     target,
     run,
+    key: describeIdentity(access),
     dropped: () => dropped,
     close: () => {
       front.close();
@@ -97,6 +99,28 @@ describe("waitForSsh: a host counts as up only when an SSH session runs", () => 
         },
       );
       assert.ok(Date.now() - started < 5000, "waitForSsh overran its deadline");
+    } finally {
+      host.close();
+    }
+  });
+
+  it("fails at once when the host proves its key and refuses the client's, naming host, user and key", async () => {
+    const host = await lateSshd(0, { acceptKeys: false });
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        waitForSsh(host.target, host.run, { timeoutMs: 30000, intervalMs: 100, key: host.key }),
+        (error: Error) => {
+          assert.match(
+            error.message,
+            new RegExp(
+              `^host-1 \\(ec2-user@127\\.0\\.0\\.1:${host.target.port}\\) proved its pinned host key and then refused the key SHA256:\\S+ \\(.*id_ed25519\\) for ec2-user`,
+            ),
+          );
+          return true;
+        },
+      );
+      assert.ok(Date.now() - started < 10000, "a refusal must not wait for the deadline");
     } finally {
       host.close();
     }

@@ -13,7 +13,7 @@ import {
 } from "../local";
 import { CliError } from "../pulumi";
 import { executePlan } from "../rollout";
-import { sshRunner, waitForSsh } from "../ssh";
+import { describeIdentity, sshRunner, waitForSsh } from "../ssh";
 import { switchBackAfterFailedUp } from "../switch-back";
 import { LOCAL_STACK, assertKnownStack } from "../targets";
 import { CommandContext } from "./context";
@@ -84,7 +84,8 @@ export function registerDeploy(program: Command, context: CommandContext): void 
         configHashKey: localConfigHashKey(settings),
       });
       const run = sshRunner(t.access, deps.capture);
-      await Promise.all(t.hosts.map((host) => waitForSsh(host, run)));
+      const key = describeIdentity(t.access);
+      await Promise.all(t.hosts.map((host) => waitForSsh(host, run, { key })));
       deps.err(`deploying ${digest12(spec.image)} to ${t.hosts.length} host(s)`);
       const rollout = await executePlan(plan, t.hosts, run, { progress: deps.err });
       if (!rollout.ok) throw new CliError(rollout.error ?? "the rollout failed");

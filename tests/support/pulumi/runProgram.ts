@@ -108,6 +108,21 @@ export interface RunProgramOptions {
     inputs: Record<string, unknown>,
     registered: RegisteredSoFar,
   ) => Promise<{ stdout: string; stderr: string }>;
+  /**
+   * Run the dynamic resources of these types for real (`pulumi-nodejs:dynamic:SshReady`, ...):
+   * called with the type, name and unwrapped inputs (the serialized provider in `__provider`, see
+   * dynamicProvider.ts) when the engine would create it; what it returns joins the resource's
+   * state, and a rejection fails the resource.
+   */
+  executeDynamicResource?: {
+    types: string[];
+    run: (
+      type: string,
+      name: string,
+      inputs: Record<string, unknown>,
+      registered: RegisteredSoFar,
+    ) => Promise<Record<string, unknown>>;
+  };
   /** The same for every `command:local:Command` (the image copies). */
   executeLocalCommand?: (
     name: string,
@@ -282,6 +297,12 @@ async function runProgramNow(options: RunProgramOptions): Promise<ProgramRun> {
       return options.executeLocalCommand(args.name, inputs).then(({ stdout, stderr }) => ({
         id: mocked.id,
         state: { ...mocked.state, stdout, stderr },
+      }));
+    const dynamic = options.executeDynamicResource;
+    if (dynamic?.types.includes(args.type))
+      return dynamic.run(args.type, args.name, inputs, registeredSoFar).then((outs) => ({
+        id: mocked.id,
+        state: { ...mocked.state, ...outs },
       }));
     if (!execute || args.type !== "command:remote:Command") return mocked;
     return execute(args.name, inputs, registeredSoFar).then(({ stdout, stderr }) => ({
