@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { commandContext } from "./commands/context";
 import { registerDeploy } from "./commands/deploy";
 import { registerExec } from "./commands/exec";
+import { registerRun } from "./commands/run";
 import { registerLogs } from "./commands/logs";
 import { registerPromote } from "./commands/promote";
 import { registerRollback } from "./commands/rollback";
@@ -67,6 +68,7 @@ export function buildProgram(deps: CliDeps, result: { exitCode: number }): Comma
   registerDeploy(program, context);
   registerStatus(program, context);
   registerLogs(program, context);
+  registerRun(program, context);
   registerExec(program, context);
   registerRollback(program, context);
   registerSwitchBack(program, context);

@@ -93,7 +93,7 @@ export function renderLogsCommand(request: LogsRequest): string {
   ].join("\n");
 }
 
-export interface ExecRequest {
+export interface RunRequest {
   app: string;
   stack: string;
   /** The command to run in the new container (argv, not a shell string). */
@@ -104,30 +104,71 @@ export interface ExecRequest {
   stateRoot?: string;
 }
 
+const noReleaseCheck = (request: RunRequest) =>
+  `[ -s "$state/current" ] || { echo "no release is running here for ${request.app}/${request.stack}" >&2; exit 1; }`;
+
+/** Runs `script` as root with the argv as "$@": nothing of the argv is evaluated by a shell. */
+const asRoot = (script: string[], name: string, argv: string[]) =>
+  ["sudo", "-n", "sh", "-c", script.join("\n"), name, ...argv].map(shellQuote).join(" ");
+
 /**
- * Starts a fresh, removed-on-exit container of the release the host is running now: same image by
- * digest, same environment file, same private network as the web containers, labelled
- * role=exec. Runs as root on the host because the environment file (which holds secrets) is 0600.
+ * `berth run` (Heroku's `heroku run`): starts a fresh, removed-on-exit container of the release the
+ * host is running now: same image by digest, same environment file, same private network as the
+ * web containers, labelled role=run. Runs as root on the host because the environment file (which
+ * holds secrets) is 0600.
+ */
+export function renderRunCommand(request: RunRequest): string {
+  assertValidIdentity(request.app, request.stack);
+  if (request.argv.length === 0)
+    throw new Error("run: give the command to run, e.g. -- node --version");
+  const state = stateDir(request.app, request.stack, request.stateRoot ?? STATE_ROOT);
+  const script = [
+    "set -eu",
+    `state=${shellQuote(state)}`,
+    noReleaseCheck(request),
+    'release=$(cat "$state/current")',
+    'image=$(jq -r .image "$state/releases/$release/spec.json")',
+    `exec docker run --rm ${request.interactive ? "-i -t" : "-i"}` +
+      ` --name "${request.app}-${request.stack}-run-$(date +%s)-$$"` +
+      ` --network ${shellQuote(networkName(request.app, request.stack))}` +
+      ' --env-file "$state/releases/$release/env"' +
+      ` --label ${shellQuote(`${LABEL.app}=${request.app}`)} --label ${shellQuote(`${LABEL.stack}=${request.stack}`)}` +
+      ` --label ${LABEL.role}=${ROLE.run} --label "${LABEL.release}=$release" "$image" "$@"`,
+  ];
+  return asRoot(script, "berth-run", request.argv);
+}
+
+export interface ExecRequest extends RunRequest {
+  /** Which running container: the release's web container (default) or its first worker. */
+  role: typeof ROLE.web | typeof ROLE.worker;
+}
+
+/**
+ * `berth exec` (`docker exec`): runs the command inside a container that serves now, the current
+ * release's web container or worker, to look at the live process (its files, memory, open
+ * connections). Unlike `run`, it shares that container's process, limits and filesystem, so a
+ * heavy command competes with the requests it serves.
  */
 export function renderExecCommand(request: ExecRequest): string {
   assertValidIdentity(request.app, request.stack);
   if (request.argv.length === 0)
     throw new Error("exec: give the command to run, e.g. -- node --version");
   const state = stateDir(request.app, request.stack, request.stateRoot ?? STATE_ROOT);
+  const filters = [
+    `${LABEL.app}=${request.app}`,
+    `${LABEL.stack}=${request.stack}`,
+    `${LABEL.role}=${request.role}`,
+  ]
+    .map((label) => `--filter label=${shellQuote(label)}`)
+    .join(" ");
   const script = [
     "set -eu",
     `state=${shellQuote(state)}`,
-    `[ -s "$state/current" ] || { echo "no release is running here for ${request.app}/${request.stack}" >&2; exit 1; }`,
+    noReleaseCheck(request),
     'release=$(cat "$state/current")',
-    'image=$(jq -r .image "$state/releases/$release/spec.json")',
-    `exec docker run --rm ${request.interactive ? "-i -t" : "-i"}` +
-      ` --name "${request.app}-${request.stack}-exec-$(date +%s)-$$"` +
-      ` --network ${shellQuote(networkName(request.app, request.stack))}` +
-      ' --env-file "$state/releases/$release/env"' +
-      ` --label ${shellQuote(`${LABEL.app}=${request.app}`)} --label ${shellQuote(`${LABEL.stack}=${request.stack}`)}` +
-      ` --label ${LABEL.role}=${ROLE.exec} --label "${LABEL.release}=$release" "$image" "$@"`,
-  ].join("\n");
-  return ["sudo", "-n", "sh", "-c", script, "berth-exec", ...request.argv]
-    .map(shellQuote)
-    .join(" ");
+    `container=$(docker ps ${filters} --filter "label=${LABEL.release}=$release" --format '{{.Names}}' | head -n 1)`,
+    `[ -n "$container" ] || { echo "no running ${request.role} container of release $release here for ${request.app}/${request.stack}" >&2; exit 1; }`,
+    `exec docker exec ${request.interactive ? "-i -t" : "-i"} "$container" "$@"`,
+  ];
+  return asRoot(script, "berth-exec", request.argv);
 }

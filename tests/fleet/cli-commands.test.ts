@@ -122,9 +122,9 @@ describe("fleet: the operator CLI (npm run berth) against the local fleet", () =
     for (const line of lines) assert.match(line, /^host-2 berth-demo-local-worker-/);
   });
 
-  it("exec: a one-off command in a fresh container of the running release, removed afterwards", async () => {
+  it("run: a one-off command in a fresh container of the running release, removed afterwards", async () => {
     const r = await berth([
-      "exec",
+      "run",
       "-s",
       "local",
       "--host",
@@ -139,14 +139,73 @@ describe("fleet: the operator CLI (npm run berth) against the local fleet", () =
     assert.match(r.stdout, new RegExp(`^digest=${v2.replace(/[.]/g, "\\.")}$`, "m"));
     const left = await onHost(
       1,
-      "sudo -n docker ps -a --filter label=berth.role=exec --format '{{.Names}}'",
+      "sudo -n docker ps -a --filter label=berth.role=run --format '{{.Names}}'",
     );
-    assert.equal(left.stdout.trim(), "", "the exec container was not removed");
+    assert.equal(left.stdout.trim(), "", "the run container was not removed");
   });
 
-  it("exec: the command's exit code is the CLI's", async () => {
-    const r = await berth(["exec", "-s", "local", "-T", "--", "node", "-e", "process.exit(7)"]);
+  it("run: the command's exit code is the CLI's", async () => {
+    const r = await berth(["run", "-s", "local", "-T", "--", "node", "-e", "process.exit(7)"]);
     assert.equal(r.code, 7);
+  });
+
+  it("exec: runs inside the release's serving container (its PID 1 is the web server), run in a fresh one", async () => {
+    const pid1 =
+      "console.log(require('fs').readFileSync('/proc/1/cmdline','utf8').split('\\0').join(' '))";
+    const inside = await berth([
+      "exec",
+      "-s",
+      "local",
+      "--host",
+      "host-2",
+      "-T",
+      "--",
+      "node",
+      "-e",
+      pid1,
+    ]);
+    assert.equal(inside.code, 0, inside.stderr);
+    const web = await onHost(
+      1,
+      "sudo -n docker ps --filter label=berth.role=web --format '{{.Names}}' | head -n 1 | xargs sudo -n docker inspect -f '{{join .Config.Cmd \" \"}}'",
+    );
+    assert.ok(web.stdout.trim(), web.stderr);
+    assert.ok(
+      inside.stdout.includes(web.stdout.trim()),
+      `${inside.stdout} vs the web container's ${web.stdout}`,
+    );
+    const fresh = await berth([
+      "run",
+      "-s",
+      "local",
+      "--host",
+      "host-2",
+      "-T",
+      "--",
+      "node",
+      "-e",
+      pid1,
+    ]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.ok(!fresh.stdout.includes(web.stdout.trim()), fresh.stdout);
+    assert.match(fresh.stdout, /node -e /);
+  });
+
+  it("exec -p worker: runs inside the release's worker", async () => {
+    const r = await berth([
+      "exec",
+      "-s",
+      "local",
+      "-p",
+      "worker",
+      "-T",
+      "--",
+      "node",
+      "-e",
+      "console.log(process.env.APP_RELEASE)",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^\S+$/);
   });
 
   it("ssh: reaches the named host with the fleet's key and a pinned host key", async () => {

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderExecCommand, renderLogsCommand } from "../../cli/src/remote-commands";
+import {
+  renderExecCommand,
+  renderLogsCommand,
+  renderRunCommand,
+} from "../../cli/src/remote-commands";
 
 /**
  * The host commands are run here by a real bash, with `sudo` and `docker` replaced by scripts that
@@ -84,7 +88,7 @@ describe("cli: logs command builder", () => {
   });
 });
 
-describe("cli: exec command builder", () => {
+describe("cli: run command builder", () => {
   function stateRootWithRelease(dir: string): string {
     const root = join(dir, "state");
     mkdirSync(join(root, "shop-prod", "releases", "r1"), { recursive: true });
@@ -103,7 +107,7 @@ describe("cli: exec command builder", () => {
       const stateRoot = stateRootWithRelease(host.dir);
       const argv = host
         .run(
-          renderExecCommand({
+          renderRunCommand({
             app: "shop",
             stack: "prod",
             argv: ["node", "-e", "console.log('it''s $(not) expanded')"],
@@ -120,7 +124,7 @@ describe("cli: exec command builder", () => {
         argv[argv.indexOf("--env-file") + 1],
         join(stateRoot, "shop-prod", "releases", "r1", "env"),
       );
-      assert.ok(argv.includes("berth.role=exec"));
+      assert.ok(argv.includes("berth.role=run"));
       assert.ok(argv.includes("berth.release=r1"));
       assert.deepEqual(argv.slice(image + 1), [
         "node",
@@ -133,7 +137,7 @@ describe("cli: exec command builder", () => {
   });
 
   it("asks docker for a terminal only when interactive", () => {
-    const tty = renderExecCommand({ app: "shop", stack: "prod", argv: ["sh"], interactive: true });
+    const tty = renderRunCommand({ app: "shop", stack: "prod", argv: ["sh"], interactive: true });
     assert.match(tty, /docker run --rm -i -t/);
   });
 
@@ -144,7 +148,7 @@ describe("cli: exec command builder", () => {
         "bash",
         [
           "-c",
-          renderExecCommand({
+          renderRunCommand({
             app: "shop",
             stack: "prod",
             argv: ["true"],
@@ -164,9 +168,78 @@ describe("cli: exec command builder", () => {
     }
   });
 
+  it("exec: runs in the current release's running container of the role, never a new one", () => {
+    // docker ps answers with the filters it was given, so the test sees what was asked.
+    const host = fakeHost(
+      'if [ "$1" = ps ]; then echo "shop-prod-web-r1"; printf "%s\\n" "$@" >"$(dirname "$0")/../ps-args"; else printf "%s\\n" "$@"; fi',
+    );
+    try {
+      const stateRoot = stateRootWithRelease(host.dir);
+      const argv = host
+        .run(
+          renderExecCommand({
+            app: "shop",
+            stack: "prod",
+            argv: ["node", "-e", "console.log('$(not) expanded')"],
+            interactive: false,
+            role: "web",
+            stateRoot,
+          }),
+        )
+        .trimEnd()
+        .split("\n");
+      assert.deepEqual(argv, [
+        "exec",
+        "-i",
+        "shop-prod-web-r1",
+        "node",
+        "-e",
+        "console.log('$(not) expanded')",
+      ]);
+      const ps = readFileSync(join(host.dir, "ps-args"), "utf8");
+      for (const filter of [
+        "label=berth.app=shop",
+        "label=berth.stack=prod",
+        "label=berth.role=web",
+        "label=berth.release=r1",
+      ])
+        assert.ok(ps.split("\n").includes(filter), `docker ps without ${filter}: ${ps}`);
+    } finally {
+      rmSync(host.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exec: says so when the release has no running container of that role", () => {
+    const host = fakeHost('[ "$1" = ps ] && exit 0; echo "unexpected docker $*" >&2; exit 3');
+    try {
+      const r = spawnSync(
+        "bash",
+        [
+          "-c",
+          renderExecCommand({
+            app: "shop",
+            stack: "prod",
+            argv: ["true"],
+            interactive: false,
+            role: "worker",
+            stateRoot: stateRootWithRelease(host.dir),
+          }),
+        ],
+        {
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${join(host.dir, "bin")}:${process.env.PATH}` },
+        },
+      );
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /no running worker container of release r1 here for shop\/prod/);
+    } finally {
+      rmSync(host.dir, { recursive: true, force: true });
+    }
+  });
+
   it("needs a command", () => {
     assert.throws(
-      () => renderExecCommand({ app: "shop", stack: "prod", argv: [], interactive: false }),
+      () => renderRunCommand({ app: "shop", stack: "prod", argv: [], interactive: false }),
       /give the command to run/,
     );
   });
@@ -174,7 +247,7 @@ describe("cli: exec command builder", () => {
   it("refuses an app or stack name that could break out of the root shell script", () => {
     for (const app of ['shop"; rm -rf / #', "shop$(id)", "Shop", "s"])
       assert.throws(
-        () => renderExecCommand({ app, stack: "prod", argv: ["true"], interactive: false }),
+        () => renderRunCommand({ app, stack: "prod", argv: ["true"], interactive: false }),
         /berth:app ".*" must be 2-20 lowercase letters/,
         app,
       );

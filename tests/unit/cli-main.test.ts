@@ -396,7 +396,7 @@ describe("cli: commands and errors", () => {
       const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
       assert.equal(
         await main(
-          ["exec", "-s", "prod", "--host", "host-3", "-T", "--", "node", "migrate.js"],
+          ["run", "-s", "prod", "--host", "host-3", "-T", "--", "node", "migrate.js"],
           deps,
         ),
         0,
@@ -406,8 +406,25 @@ describe("cli: commands and errors", () => {
       assert.ok(argv.includes("-T"));
       assert.match(
         argv[argv.length - 1] ?? "",
-        /docker run --rm -i --name .* berth-exec node migrate\.js$/,
+        /docker run --rm -i --name .* berth-run node migrate\.js$/,
       );
+    });
+
+    it("exec runs the command inside the running worker on the chosen host, not a new container", async () => {
+      const { deps, calls } = fakeDeps(() => ({ code: 0, stdout: "", stderr: "" }));
+      assert.equal(
+        await main(
+          ["exec", "-s", "prod", "--host", "host-2", "-p", "worker", "-T", "--", "node", "-v"],
+          deps,
+        ),
+        0,
+      );
+      const argv = calls[0] ?? [];
+      assert.ok(argv.includes("ec2-user@10.0.0.2"));
+      const remote = argv[argv.length - 1] ?? "";
+      assert.match(remote, /label=berth\.role=worker/);
+      assert.match(remote, /docker exec -i "\$container" "\$@".* berth-exec node -v$/s);
+      assert.doesNotMatch(remote, /docker run/);
     });
 
     it("opens a terminal on a named host, and names the hosts for an unknown one", async () => {

@@ -138,7 +138,8 @@ export const ROLE = {
   worker: "worker",
   proxy: "proxy",
   release: "release",
-  exec: "exec",
+  /** `berth run`'s one-off containers. */
+  run: "run",
 } as const;
 
 /** The agent's timing rules that are not part of a release's spec. */
