@@ -33,4 +33,18 @@ for _ in $(seq 1 60); do
   docker info >/dev/null 2>&1 && break
   sleep 0.5
 done
+# The stand-in for the systemd timer berth-agent installs on AWS (these hosts run no systemd): at
+# each minute's start, the agent's own `tick` for every app whose schedule this host runs.
+(
+  while :; do
+    sleep $((60 - 10#$(date +%S)))
+    for schedule in /var/lib/berth/*/schedule.json; do
+      if [ -f "$schedule" ] && [ -x /usr/local/bin/berth-agent ]; then
+        read -r app stack < <(jq -r '"\(.app) \(.stack)"' "$schedule")
+        /usr/local/bin/berth-agent tick --app "$app" --stack "$stack" >>/var/log/berth-schedule.log 2>&1 || true
+      fi
+    done
+  done
+) </dev/null &
+
 exec /usr/sbin/sshd -D -e

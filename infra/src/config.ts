@@ -4,6 +4,7 @@ import { STACK_NAME } from "./agent/contract";
 import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
 import { keyPairProblem } from "./sshKeys";
+import { JOB_NAME, cronProblem } from "./schedule";
 
 /**
  * The stack's settings, from `Pulumi.<stack>.yaml` (namespace `berth:`, plus `aws:region`).
@@ -230,6 +231,35 @@ const rawSchema = z.strictObject({
     }),
   "berth:env": envMap.default({}),
   "berth:secretEnv": envMap.default({}),
+  // Checked here in one line per job: the name, the expression (cron-parser, UTC) and the command.
+  "berth:schedule": z
+    .array(
+      z.strictObject(
+        {
+          name: matching(
+            JOB_NAME,
+            "must be 1-31 lowercase letters, digits or dashes, starting with a letter",
+          ),
+          cron: z
+            .string({ error: 'must be a cron expression like "*/15 * * * *" (UTC)' })
+            .superRefine((cron, ctx) => {
+              const problem = cronProblem(cron);
+              if (problem) ctx.addIssue({ code: "custom", message: problem });
+            }),
+          command: commandArgv,
+        },
+        {
+          error:
+            'must be a map (name, cron, command) like {name: "cleanup", cron: "0 3 * * *", command: ["node", "dist/cleanup.js"]}',
+        },
+      ),
+      { error: "must be a list of jobs (name, cron, command)" },
+    )
+    .max(20, { error: "must hold at most 20 jobs" })
+    .refine((jobs) => new Set(jobs.map((j) => j.name)).size === jobs.length, {
+      error: "must not repeat a job name",
+    })
+    .default([]),
   "berth:loadBalancer": z
     .strictObject(
       {
@@ -304,6 +334,8 @@ export interface StackConfig {
   /** null when worker.count is 0. */
   worker: { command: string[]; count: number } | null;
   release: RawConfig["berth:release"];
+  /** Jobs the rollout's first host runs on a schedule, each as a one-off container of the release. */
+  schedule: RawConfig["berth:schedule"];
   env: Record<string, string>;
   /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
   secretEnv: Record<string, string>;
@@ -472,6 +504,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     web: c["berth:web"],
     worker: worker.count === 0 ? null : { command: worker.command, count: worker.count },
     release,
+    schedule: c["berth:schedule"],
     env,
     secretEnv,
     loadBalancer: c["berth:loadBalancer"],

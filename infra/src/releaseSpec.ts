@@ -1,5 +1,6 @@
 import { ReleaseSpec } from "./agent/contract";
 import { StackConfig } from "./config";
+import { scheduledJob } from "./schedule";
 
 /**
  * The release spec for the agent from the stack config and the two images. Pure: secret values
@@ -32,5 +33,7 @@ export function buildReleaseSpec(
       bakeSeconds: config.release.bakeSeconds,
       maxErrorRate: config.release.maxErrorRate,
     },
+    // Only when there are jobs: a stack without any keeps the spec, and so the hash, it had.
+    ...(config.schedule.length > 0 ? { schedule: config.schedule.map(scheduledJob) } : {}),
   };
 }

@@ -54,6 +54,8 @@ export const CONFIG_MEANINGS: Record<string, string> = {
   "berth:release.maxErrorRate":
     "The bake switches back when the new release's 5xx share on a host is above this (0 to 1) and above the previous release's share before the switch.",
   "berth:env": "The app's plain environment variables.",
+  "berth:schedule":
+    'Jobs run on a schedule (Heroku Scheduler), a list of {name, cron, command}: cron is five fields in UTC or @hourly/@daily/@weekly/@monthly/@yearly, command a list of arguments (no shell). Each runs as a one-off container of the current release with its environment, on the rollout\'s first host only, through a timer the agent installs; a run still going when the next is due is refused, and each run\'s exit code goes to the host\'s schedule.log. Example: [{name: "cleanup", cron: "0 3 * * *", command: ["node", "dist/cleanup.js"]}].',
   "berth:secretEnv":
     "The app's secret environment variables (set with pulumi config set --secret --path).",
   "berth:loadBalancer.certificateArn":

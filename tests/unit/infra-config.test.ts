@@ -11,6 +11,30 @@ const APP_DIGEST = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-api-stagin
 /** [what is wrong, how to break staging's config, the one message expected]. */
 const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
   [
+    "a scheduled job with six cron fields",
+    (r) => (r["berth:schedule"] = [{ name: "report", cron: "*/5 * * * * *", command: ["node"] }]),
+    'berth:schedule[0].cron has 6 fields; berth takes five (minute hour day-of-month month day-of-week, in UTC), like "*/15 * * * *" (got "*/5 * * * * *")',
+  ],
+  [
+    "a scheduled job out of range",
+    (r) => (r["berth:schedule"] = [{ name: "report", cron: "61 * * * *", command: ["node"] }]),
+    'berth:schedule[0].cron is not a valid cron expression: Constraint error, got value 61 expected range 0-59 (got "61 * * * *")',
+  ],
+  [
+    "a scheduled job with a day cron's L",
+    (r) => (r["berth:schedule"] = [{ name: "report", cron: "0 0 L * *", command: ["node"] }]),
+    'berth:schedule[0].cron uses L, W, # or ?, which berth\'s scheduler does not match; write the days out (got "0 0 L * *")',
+  ],
+  [
+    "two scheduled jobs with one name",
+    (r) =>
+      (r["berth:schedule"] = [
+        { name: "report", cron: "@daily", command: ["node"] },
+        { name: "report", cron: "@hourly", command: ["node"] },
+      ]),
+    'berth:schedule must not repeat a job name (got [{"name":"report","cron":"@daily","command":["node"]},{"name":"report","cron"...)',
+  ],
+  [
     "a host count that is not a number",
     (r) => (r["berth:hosts"].count = "two"),
     'berth:hosts.count must be a whole number from 1 to 50 (got "two")',

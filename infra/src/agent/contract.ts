@@ -47,6 +47,27 @@ export interface ReleaseSpec {
   keepReleases: number;
   /** The checks around the switch that stop a release which is healthy but serves errors. */
   guard: ReleaseGuard;
+  /**
+   * Jobs the rollout's first host runs on a schedule (berth:schedule), each in a one-off container
+   * of the current release. Absent when there are none, so a stack without jobs keeps its hash.
+   */
+  schedule?: ScheduledJob[];
+}
+
+/** One scheduled job as the agent matches it against the UTC time, minute by minute. */
+export interface ScheduledJob {
+  name: string;
+  /** The expression it came from, for messages and `berth status`. */
+  cron: string;
+  command: string[];
+  minute: number[];
+  hour: number[];
+  dayOfMonth: number[];
+  month: number[];
+  /** 0 is Sunday. */
+  dayOfWeek: number[];
+  /** cron's rule: "either" when both day fields were restricted (a day matches if one does). */
+  days: "both" | "either";
 }
 
 /** The deploy guard: smoke checks before the switch, a bake with switch-back after it. */
@@ -85,6 +106,8 @@ export interface AgentDeployInput {
 
 /** App names: 2-20 characters, so that AWS names built from them (ALB: 32) stay in bounds. */
 export const APP_NAME_PATTERN = "^[a-z][a-z0-9-]{1,19}$";
+/** Scheduled job names (berth:schedule): container names and log lines carry them. */
+export const JOB_NAME_PATTERN = "^[a-z][a-z0-9-]{0,30}$";
 /** Stack names as the agent accepts them (Pulumi allows more; berth's stacks are short words). */
 export const STACK_NAME_PATTERN = "^[a-z][a-z0-9-]{0,39}$";
 /** An image by digest: `repo@sha256:<64 hex>` (the repo may carry a registry host and port). */
@@ -130,6 +153,8 @@ export const LABEL = {
   digest: "berth.digest",
   configHash: "berth.config-hash",
   release: "berth.release",
+  /** A scheduled job's name, on its containers. */
+  job: "berth.job",
 } as const;
 
 /** The `berth.role` values. */
@@ -140,6 +165,8 @@ export const ROLE = {
   release: "release",
   /** `berth run`'s one-off containers. */
   run: "run",
+  /** Scheduled jobs' containers (berth:schedule). */
+  job: "job",
 } as const;
 
 /** The agent's timing rules that are not part of a release's spec. */
@@ -338,6 +365,7 @@ export function renderAgentContractBlock(): string {
     `readonly CONFIG_HASH_RE='${CONFIG_HASH_PATTERN}'`,
     `readonly LABEL_APP=${LABEL.app} LABEL_STACK=${LABEL.stack} LABEL_ROLE=${LABEL.role}`,
     `readonly LABEL_DIGEST=${LABEL.digest} LABEL_CONFIG_HASH=${LABEL.configHash} LABEL_RELEASE=${LABEL.release}`,
+    `readonly LABEL_JOB=${LABEL.job} JOB_NAME_RE='${JOB_NAME_PATTERN}'`,
     `readonly PROBE_SECONDS=${AGENT_TIMING.probeSeconds} WORKER_STAY_UP_MS=${AGENT_TIMING.workerStayUpMs}`,
     `readonly BAKE_EARLY_VERDICT_REQUESTS=${AGENT_TIMING.bakeEarlyVerdictRequests} BACKGROUND_WAIT_SECONDS=${AGENT_TIMING.backgroundWaitSeconds}`,
     `PROXY_INCLUDE_DIR=\${BERTH_PROXY_INCLUDE_DIR:-${PROXY.includeDir}}`,

@@ -3,6 +3,7 @@ import {
   APP_NAME,
   ENV_NAME,
   IMAGE_BY_DIGEST,
+  JOB_NAME_PATTERN,
   ReleaseGuard,
   ReleaseSpec,
   STACK_NAME,
@@ -126,6 +127,22 @@ export const releaseSpecSchema = z.strictObject({
     bakeSeconds: specFields.bakeSeconds,
     maxErrorRate: specFields.maxErrorRate,
   }),
+  schedule: z
+    .array(
+      z.strictObject({
+        name: matching(new RegExp(JOB_NAME_PATTERN), "must be a job name"),
+        cron: z.string(),
+        command: specFields.commandArgv,
+        minute: z.array(wholeNumber(0, 59)).min(1),
+        hour: z.array(wholeNumber(0, 23)).min(1),
+        dayOfMonth: z.array(wholeNumber(1, 31)).min(1),
+        month: z.array(wholeNumber(1, 12)).min(1),
+        dayOfWeek: z.array(wholeNumber(0, 6)).min(1),
+        days: z.enum(["both", "either"]),
+      }),
+    )
+    .min(1)
+    .optional(),
 });
 
 /** Rejects a spec the agent would refuse, before anything is sent to a host; names every bad value. */
