@@ -19,8 +19,34 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 }
 
 /**
+ * Where JSON.parse gave up, for messages that carry no position ("Unexpected token 'x', ..."): the
+ * longest prefix that is still valid, or valid so far, ends just before the fault.
+ */
+export function jsonErrorOffset(text: string): number {
+  const validSoFar = (length: number) => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return true;
+    } catch (error) {
+      // Cut short, a prefix ends in an unfinished string or number: its fault is at its very end.
+      const message = (error as Error).message;
+      const position = /at position (\d+)/.exec(message)?.[1];
+      return /Unexpected end of JSON input/.test(message) || Number(position) >= length;
+    }
+  };
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (validSoFar(middle)) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/**
  * Parses JSON text, or throws one {@link InputFileError} with the line and column of the fault
- * (from the position Node's parser reports; the end of the text when it ran out).
+ * (the position Node's parser reports, or {@link jsonErrorOffset} when it reports none).
  */
 export function parseJsonText(text: string, file: string): unknown {
   try {
@@ -28,12 +54,14 @@ export function parseJsonText(text: string, file: string): unknown {
   } catch (error) {
     const message = (error as Error).message;
     const position = /at position (\d+)/.exec(message)?.[1];
-    const offset = position === undefined ? text.length : Number(position);
+    const offset = position === undefined ? jsonErrorOffset(text) : Number(position);
     const { line, column } = lineAndColumn(text, offset);
     const reason = message
       .replace(/^JSON\.parse: /, "")
       .replace(/ in JSON at position \d+.*$/, "")
-      .replace(/ \(line \d+ column \d+\)$/, "");
+      .replace(/ \(line \d+ column \d+\)$/, "")
+      // V8 quotes the text around an unexpected token: never echo the file (it holds secrets).
+      .replace(/^(Unexpected token '.'), .*$/s, "$1");
     throw new InputFileError(file, line, `column ${column}: not valid JSON: ${reason}`);
   }
 }
