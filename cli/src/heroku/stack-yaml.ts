@@ -75,20 +75,33 @@ export function applyImportToStackYaml(configText: string, plan: ImportPlan): St
   return { text, changes, problems: problemsOf(doc) };
 }
 
+/** The part of a zod schema the check uses (zod itself is the infra package's dependency). */
+interface Schema {
+  safeParse(value: unknown): {
+    error?: {
+      issues: readonly {
+        code: string;
+        path: readonly PropertyKey[];
+        message: string;
+        issues?: readonly { message: string }[];
+      }[];
+    };
+  };
+}
+
 /** What berth's stack config would refuse among the keys the import writes. */
 function problemsOf(doc: Document): string[] {
   const problems: string[] = [];
-  const check = (
-    key: string,
-    schema: {
-      safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } };
-    },
-    value: unknown,
-  ) => {
+  const check = (key: string, schema: Schema, value: unknown) => {
     if (value === undefined) return;
     const result = schema.safeParse(value);
-    if (!result.success)
-      problems.push(`${key} ${result.error?.issues[0]?.message ?? "is not valid"}`);
+    const issue = result.error?.issues[0];
+    if (!issue) return;
+    problems.push(
+      issue.code === "invalid_key"
+        ? `${key} has a bad name ${JSON.stringify(issue.path[0])}: it ${issue.issues?.[0]?.message ?? "is not allowed"}`
+        : `${key}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""} ${issue.message}`,
+    );
   };
   const js = (path: string[]) => toJs(doc.getIn(["config", ...path]));
   check("berth:web.command", specFields.commandArgv.nullable(), js(["berth:web", "command"]));
