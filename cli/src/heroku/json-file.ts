@@ -96,10 +96,9 @@ export function typeError(
   path: JsonPath,
   expected: string,
   got: unknown,
-  options: { showValue?: boolean } = { showValue: true },
 ): InputFileError {
-  const shown =
-    options.showValue === false ? describeType(got) : (JSON.stringify(got) ?? "nothing");
+  // app.json is committed with the app, so its values may be shown (the config dump's never are).
+  const shown = JSON.stringify(got) ?? "nothing";
   return new InputFileError(
     file,
     lineOfPath(text, path),

@@ -28,7 +28,7 @@ export function processArgv(command: string): ProcessArgv {
     };
   return {
     argv: ["sh", "-c", `exec ${trimmed}`],
-    shell: `it uses shell syntax (${shellFeature(trimmed)}), so it runs under sh -c with exec, as on Heroku; berth sets PORT to berth:web.port`,
+    shell: `it uses shell syntax (${shellFeature(trimmed)}), so it runs under sh -c with exec, as on Heroku${/\$\{?PORT\b/.test(trimmed) ? "; berth sets PORT to berth:web.port" : ""}`,
   };
 }
 
