@@ -185,6 +185,32 @@ describe("cli: import-heroku", () => {
     for (const value of SECRET_VALUES) assert.ok(!out.join("\n").includes(value));
   });
 
+  it("--run-secrets without --write refuses while a secret's name is still plain in the file", async () => {
+    const file = join(root, "Pulumi.staging.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "  berth:env:\n",
+        "  berth:env:\n    STRIPE_API_KEY: pasted-by-hand\n",
+      ),
+    );
+    assert.equal(
+      await main(["import-heroku", "-s", "staging", ...railsArgs, "--run-secrets"], deps()),
+      2,
+    );
+    assert.match(err.join("\n"), /has berth:env\.STRIPE_API_KEY in plain text.*add --write/);
+    assert.deepEqual(calls(), []);
+    assert.equal(
+      await main(
+        ["import-heroku", "-s", "staging", ...railsArgs, "--run-secrets", "--write"],
+        deps(),
+      ),
+      0,
+    );
+    assert.ok(!readFileSync(file, "utf8").includes("pasted-by-hand"));
+    assert.equal(calls().length, 5);
+  });
+
   it("--run-secrets stops at pulumi's first failure with one line naming the key", async () => {
     process.env.FAKE_PULUMI_EXIT = "255";
     assert.equal(

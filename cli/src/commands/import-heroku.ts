@@ -54,6 +54,12 @@ export function registerImportHeroku(
       const current = readFileSync(file, "utf8");
       const plan = mapHerokuApp(inputs, currentHostsCount(current));
       const update = applyImportToStackYaml(current, plan);
+      const clashes = update.changes.filter((c) => c.endsWith("(now a secret in berth:secretEnv)"));
+      if (opts.runSecrets && !opts.write && clashes.length > 0)
+        throw new CliError(
+          `Pulumi.${opts.stack}.yaml has ${clashes.map((c) => c.split(" ")[1]).join(", ")} in plain text, and a name may be in only one of berth:env and berth:secretEnv: add --write to move them, or remove them first; nothing was set`,
+          2,
+        );
       if (opts.write && update.problems.length > 0)
         throw new CliError(
           `not writing Pulumi.${opts.stack}.yaml: berth's config would refuse it:\n${update.problems.join("\n")}`,
