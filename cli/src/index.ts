@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { commandContext } from "./commands/context";
 import { registerDeploy } from "./commands/deploy";
 import { registerExec } from "./commands/exec";
+import { registerImportHeroku } from "./commands/import-heroku";
 import { registerRun } from "./commands/run";
 import { registerLogs } from "./commands/logs";
 import { registerPromote } from "./commands/promote";
@@ -74,6 +75,7 @@ export function buildProgram(deps: CliDeps, result: { exitCode: number }): Comma
   registerSwitchBack(program, context);
   registerSsh(program, context);
   registerPromote(program, context);
+  registerImportHeroku(program, context);
   return program;
 }
 
