@@ -8,7 +8,7 @@ import { EngineVersion } from "./settings";
  * they are folded first.
  */
 
-/** The master user: fixed, and not a name PostgreSQL or RDS reserves (postgres, rdsadmin ...). */
+/** The master user: fixed, and none of the roles RDS creates itself (rdsadmin, rds_superuser ...). */
 export const MASTER_USERNAME = "berth";
 export const POSTGRES_PORT = 5432;
 
