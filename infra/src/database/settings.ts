@@ -76,7 +76,7 @@ const flag = z.boolean({ error: "must be true or false" });
 export const MIN_STORAGE_GIB = 20;
 export const MAX_STORAGE_GIB = 65536;
 /** RDS refuses a maxAllocatedStorage less than 10% above allocatedStorage. */
-export const AUTOSCALING_MIN_GROWTH = 1.1;
+export const AUTOSCALING_MIN_GROWTH_PERCENT = 10;
 
 export const databaseSchema = z.strictObject(
   {
@@ -234,7 +234,10 @@ export function connectionLimitProblem(
 
 /** Cross-key problems of `berth:database` that the field schemas cannot see. */
 export function databaseStorageProblem(config: DatabaseConfig): string | undefined {
-  const least = Math.ceil(config.allocatedStorageGiB * AUTOSCALING_MIN_GROWTH);
+  // In whole numbers: 100 * 1.1 is 110.00000000000001 in floating point.
+  const least = Math.ceil(
+    (config.allocatedStorageGiB * (100 + AUTOSCALING_MIN_GROWTH_PERCENT)) / 100,
+  );
   if (config.maxAllocatedStorageGiB >= least) return undefined;
   return `berth:database.maxAllocatedStorageGiB must be at least 10% above allocatedStorageGiB (${config.allocatedStorageGiB}), so at least ${least}, for storage autoscaling (got ${config.maxAllocatedStorageGiB})`;
 }

@@ -1999,7 +1999,7 @@ const rdsRules: PreflightRule[] = [
   defineRule({
     id: "rds-instance-settings",
     requirement:
-      "Backups are kept 0 to 35 days; gp3 storage for PostgreSQL is 20 to 65536 GiB and maxAllocatedStorage is above allocatedStorage; PostgreSQL exports only postgresql, upgrade and iam-db-auth-error logs; the port is 1150 to 65535.",
+      "Backups are kept 0 to 35 days; gp3 storage for PostgreSQL is 20 to 65536 GiB and maxAllocatedStorage at least 10% above allocatedStorage; PostgreSQL exports only postgresql, upgrade and iam-db-auth-error logs; the port is 1150 to 65535.",
     types: [TYPES.rdsInstance],
     docs: `${RDS_API}/API_CreateDBInstance.html`,
     inspect: (r) => {
@@ -2014,11 +2014,11 @@ const rdsRules: PreflightRule[] = [
       ];
       const allocated = wholeNumber(r.inputs.allocatedStorage);
       const max = wholeNumber(r.inputs.maxAllocatedStorage);
-      if (allocated !== undefined && max !== undefined && max > 0 && max <= allocated)
+      if (allocated !== undefined && max !== undefined && max > 0 && max * 10 < allocated * 11)
         problems.push({
           field: "maxAllocatedStorage",
           value: max,
-          reason: `must be above allocatedStorage (${allocated})`,
+          reason: `must be at least 10% above allocatedStorage (${allocated})`,
         });
       if (r.inputs.engine === "postgres")
         for (const log of list(r.inputs.enabledCloudwatchLogsExports))
@@ -2035,7 +2035,7 @@ const rdsRules: PreflightRule[] = [
       breaks("allocatedStorage", fixture(TYPES.rdsInstance, { allocatedStorage: 10 })),
       breaks(
         "maxAllocatedStorage",
-        fixture(TYPES.rdsInstance, { allocatedStorage: 100, maxAllocatedStorage: 50 }),
+        fixture(TYPES.rdsInstance, { allocatedStorage: 100, maxAllocatedStorage: 109 }),
       ),
       breaks(
         "enabledCloudwatchLogsExports",
