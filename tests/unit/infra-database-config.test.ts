@@ -60,6 +60,7 @@ describe("berth:database config", () => {
         allocatedStorageGiB: 20,
         maxAllocatedStorageGiB: 100,
         rdsProxy: false,
+        passwordVersion: 1,
         poolSize: 5,
       });
     });
@@ -171,6 +172,7 @@ describe("database settings (pure)", () => {
       allocatedStorageGiB: 20,
       maxAllocatedStorageGiB: 100,
       rdsProxy: false,
+      passwordVersion: 1,
       poolSize: 5,
     } as const;
     assert.deepEqual(databaseSettings(base, true), {

@@ -226,6 +226,25 @@ describe("infra database: berth:database makes an RDS PostgreSQL the app reaches
     for (const deploy of deploys(run)) assert.equal(envOf(deploy).DATABASE_POOL_SIZE, "20");
   });
 
+  it("passwordVersion is the password's keeper: raising it rotates the password and DATABASE_URL", async () => {
+    const before = only(staging, PASSWORD);
+    assert.deepEqual(before.inputs.keepers, { passwordVersion: "1" });
+    const rotated = await withDatabase("staging", { passwordVersion: 2 });
+    assert.deepEqual(only(rotated, PASSWORD).inputs.keepers, { passwordVersion: "2" });
+    // The provider replaces a RandomPassword whose keepers change (a new result); the instance's
+    // password and DATABASE_URL follow it, so the config hash, and with it every host's deploy
+    // trigger, changes: a rolling redeploy.
+    const newPassword = String(only(rotated, PASSWORD).state.result);
+    assert.notEqual(newPassword, before.state.result);
+    assert.equal(only(rotated, INSTANCE).inputs.password, newPassword);
+    const [oldDeploy, newDeploy] = [
+      deploys(staging)[0],
+      deploys(rotated)[0],
+    ] as RegisteredResource[];
+    assert.ok(envOf(newDeploy as RegisteredResource).DATABASE_URL?.includes(`:${newPassword}@`));
+    assert.notDeepEqual(newDeploy?.inputs.triggers, oldDeploy?.inputs.triggers);
+  });
+
   it("the database output is the instance's hostname, not a secret and without the password", () => {
     assert.equal(prod.outputs.database, only(prod, INSTANCE).state.address);
     assert.ok(!prod.secretOutputPaths.includes("database"));

@@ -128,6 +128,11 @@ export const databaseSchema = z.strictObject(
       .describe(
         "Put an RDS Proxy (its own Secrets Manager secret and IAM role) between the app and the instance; DATABASE_URL then points at the proxy. For production stacks whose connections outgrow the instance.",
       ),
+    passwordVersion: wholeNumber(1, 1000000)
+      .default(1)
+      .describe(
+        "Raise it by one to rotate the master password: a new random password, set on the instance at once, and a new DATABASE_URL, which redeploys every host batch by batch.",
+      ),
     poolSize: wholeNumber(1, 100)
       .default(5)
       .describe(
@@ -136,7 +141,7 @@ export const databaseSchema = z.strictObject(
   },
   {
     error:
-      "must be a map (engineVersion, instanceClass, allocatedStorageGiB, maxAllocatedStorageGiB, backupRetentionDays, multiAz, deletionProtection, rdsProxy, poolSize); {} for every default",
+      "must be a map (engineVersion, instanceClass, allocatedStorageGiB, maxAllocatedStorageGiB, backupRetentionDays, multiAz, deletionProtection, rdsProxy, passwordVersion, poolSize); {} for every default",
   },
 );
 

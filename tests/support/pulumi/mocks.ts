@@ -353,15 +353,12 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
         });
       }
       case "random:index/randomPassword:RandomPassword": {
-        // Letters and digits from the name, like the provider's result with special: false.
+        // Letters and digits (special: false) from the name and the keepers: new keepers, as
+        // with the provider (which replaces the resource), give a new result.
         const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        const result = Buffer.from(
-          fakeHex(`${args.type}/${args.name}`, 2 * Number(plain.length)),
-          "hex",
-        )
-          .toString("binary")
-          .split("")
-          .map((c) => alphabet[c.charCodeAt(0) % alphabet.length])
+        const seed = `${args.type}/${args.name}/${JSON.stringify(plain.keepers ?? {})}`;
+        const result = [...Buffer.from(fakeHex(seed, 2 * Number(plain.length)), "hex")]
+          .map((byte) => alphabet[byte % alphabet.length])
           .join("");
         return withState(`${args.name}-${hex(8)}`, { result: `Aa1${result.slice(3)}` });
       }

@@ -67,10 +67,17 @@ export class Database extends pulumi.ComponentResource {
       hostSecurityGroupId: args.hostSecurityGroupId,
     });
     // Letters and digits only: RDS refuses / " @ and spaces in a master password, and a URL needs
-    // no escaping. 40 of 62 characters is about 238 bits. A new `keepers` value rotates it.
+    // no escaping. 40 of 62 characters is about 238 bits. A new passwordVersion replaces it.
     const password = new random.RandomPassword(
       `${name}-master-password`,
-      { length: 40, special: false, minLower: 1, minUpper: 1, minNumeric: 1 },
+      {
+        length: 40,
+        special: false,
+        minLower: 1,
+        minUpper: 1,
+        minNumeric: 1,
+        keepers: { passwordVersion: String(s.passwordVersion) },
+      },
       parent,
     );
     const family = parameterGroupFamily(s.engineVersion);
