@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseStackConfig } from "../../infra/src/config";
+import { secretEnvNames, withDatabaseEnv } from "../../infra/src/database/releaseEnv";
 import {
   databaseName,
   databaseResourceName,
@@ -218,6 +219,22 @@ describe("database settings (pure)", () => {
       ),
       undefined,
     );
+  });
+});
+
+describe("the release's environment with a database (pure)", () => {
+  it("DATABASE_URL joins the secrets, DATABASE_POOL_SIZE the plain values, and the secret names list it", () => {
+    const config = parseStackConfig(configWith("staging", { poolSize: 7 }));
+    const url = "postgres://berth:x@db:5432/shop_api?sslmode=require";
+    const merged = withDatabaseEnv(config, url);
+    assert.equal(merged.secretEnv.DATABASE_URL, url);
+    assert.equal(merged.env.DATABASE_URL, undefined);
+    assert.equal(merged.env.DATABASE_POOL_SIZE, "7");
+    assert.deepEqual(secretEnvNames(config), ["DATABASE_URL"]);
+    const without = parseStackConfig(rawStackConfig("staging"));
+    assert.equal(withDatabaseEnv(without, undefined), without);
+    assert.deepEqual(secretEnvNames(without), ["DATABASE_URL"]); // the stack's own, from the test secrets
+    assert.deepEqual(secretEnvNames({ ...without, secretEnv: {} }), []);
   });
 });
 
