@@ -12,12 +12,11 @@ import {
 import {
   appConnectionBudget,
   connectionLimitProblem,
-  databaseSettings,
   defaultMaxConnections,
   INSTANCE_CLASSES,
-  isProductionStage,
   peakConnections,
-} from "../../infra/src/database/settings";
+} from "../../infra/src/database/connections";
+import { databaseSettings, isProductionStage } from "../../infra/src/database/settings";
 import { parseCidr, planSubnets } from "../../infra/src/cidr";
 
 /** Whether two CIDR blocks share an address. */

@@ -1,5 +1,6 @@
 import { DATABASE_POOL_SIZE, DATABASE_URL } from "./releaseEnv";
-import { connectionLimitProblem, DatabaseConfig, databaseStorageProblem } from "./settings";
+import { connectionLimitProblem } from "./connections";
+import { DatabaseConfig, databaseStorageProblem } from "./settings";
 
 export interface DatabaseContext {
   env: Record<string, string>;
