@@ -5,6 +5,8 @@ import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./age
 import { networkOf, parseCidr } from "./cidr";
 import { keyPairProblem } from "./sshKeys";
 import { JOB_NAME, cronProblem } from "./schedule";
+import { databaseConfigProblems } from "./database/configProblems";
+import { DatabaseConfig, databaseSchema } from "./database/settings";
 
 /**
  * The stack's settings, from `Pulumi.<stack>.yaml` (namespace `berth:`, plus `aws:region`).
@@ -309,6 +311,8 @@ const rawSchema = z.strictObject({
       error: `must hold at most ${MAX_STACK_TAGS} tags (AWS allows 50 per resource and berth adds up to ${50 - MAX_STACK_TAGS})`,
     })
     .default({}),
+  // Present (even as {}) turns the stack's managed PostgreSQL on; see database/settings.ts.
+  "berth:database": databaseSchema.optional(),
 });
 
 /** The schema itself, for the generated config reference (infra/tools/config-reference.ts). */
@@ -344,6 +348,8 @@ export interface StackConfig {
   logs: RawConfig["berth:logs"];
   image: RawConfig["berth:image"];
   tags: Record<string, string>;
+  /** The managed PostgreSQL, before its per-stage defaults (database/settings.ts); null when off. */
+  database: DatabaseConfig | null;
 }
 
 function show(key: string, input: unknown): string {
@@ -486,6 +492,17 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     problems.push(
       `berth:loadBalancer.certificateArn must be a certificate in aws:region ${region} (got "${certificateArn}")`,
     );
+  const database = c["berth:database"];
+  if (database)
+    problems.push(
+      ...databaseConfigProblems(database, {
+        env,
+        secretEnv,
+        hosts: hosts.count,
+        workers: c["berth:worker"].count,
+        releaseCommand: release.command !== null,
+      }),
+    );
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   const worker = c["berth:worker"];
@@ -511,6 +528,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     logs: c["berth:logs"],
     image: c["berth:image"],
     tags: c["berth:tags"],
+    database: database ?? null,
   };
 }
 

@@ -14,3 +14,4 @@ export const bastion = stack.bastion;
 export const sshUser = stack.sshUser;
 export const logBucket = stack.logBucket;
 export const releases = stack.releases;
+export const database = stack.database;

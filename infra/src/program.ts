@@ -13,6 +13,9 @@ import {
 import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
+import { Database } from "./components/database";
+import { secretEnvNames, withDatabaseEnv } from "./database/releaseEnv";
+import { databaseSettings, isProductionStage } from "./database/settings";
 import { ContainerImage } from "./components/containerImage";
 import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
@@ -47,6 +50,8 @@ export interface StackOutputs {
   hostKeys: Record<string, pulumi.Output<string>>;
   /** Per host name: the agent's summary of the release it ran (outcome, image, config hash, timings). */
   releases: Record<string, pulumi.Output<unknown>>;
+  /** The database's hostname (the RDS Proxy's when there is one), or null without berth:database. */
+  database: pulumi.Output<string> | null;
 }
 
 /**
@@ -227,10 +232,28 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     checked,
   );
 
+  const database = config.database
+    ? new Database(
+        `${config.app}-db`,
+        {
+          ...base,
+          settings: databaseSettings(config.database, isProductionStage(stack, config.tags)),
+          vpcId: network.vpcId,
+          vpcCidr: config.network.vpcCidr,
+          availabilityZones: config.network.availabilityZones,
+          hostSecurityGroupId: network.hostSecurityGroupId,
+        },
+        checked,
+      )
+    : undefined;
+
+  // DATABASE_URL joins the secret environment here, inside the secret spec: nowhere else.
   const spec = pulumi.secret(
     pulumi
-      .all([images.app.imageByDigest, images.proxy.imageByDigest])
-      .apply(([app, proxy]) => buildReleaseSpec(config, stack, { app, proxy })),
+      .all([images.app.imageByDigest, images.proxy.imageByDigest, database?.url])
+      .apply(([app, proxy, databaseUrl]) =>
+        buildReleaseSpec(withDatabaseEnv(config, databaseUrl), stack, { app, proxy }),
+      ),
   );
   // On AWS the hosts sign in to ECR with the credential helper: no password travels at all.
   const registry = images.app.registryHost.apply((server): RegistryLogin => ({
@@ -265,7 +288,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       privateKey: sshPrivateKey,
       bastionAddress: bastion?.publicIp,
       bastionHostKey: pinnedKeys.bastion,
-      secretNames: Object.keys(config.secretEnv).sort(),
+      secretNames: secretEnvNames(config),
     },
     checked,
   );
@@ -308,5 +331,6 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     sshUser: SSH_USER,
     hostKeys: pinnedKeys,
     releases: release.summaries,
+    database: database ? (database.proxyEndpoint ?? database.address) : null,
   };
 }

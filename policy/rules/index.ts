@@ -48,6 +48,16 @@ import {
   productionHostsSpanZones,
 } from "./app-hosts";
 import { releaseRollsInBatches } from "./release";
+import {
+  rdsAutoMinorVersionUpgrade,
+  rdsAutomatedBackups,
+  rdsDeletionProtectionInProduction,
+  rdsLogsExported,
+  rdsMultiAzInProduction,
+  rdsNotPubliclyAccessible,
+  rdsStorageEncrypted,
+  rdsTlsEnforced,
+} from "./rds";
 
 /** Every rule of the berth pack, in the order the README's table lists them. */
 export const policies: Policies = [
@@ -88,6 +98,15 @@ export const policies: Policies = [
   s3PublicAccessBlocked,
   s3TlsOnly,
   s3Lifecycle,
+  // Database (RDS)
+  rdsNotPubliclyAccessible,
+  rdsStorageEncrypted,
+  rdsMultiAzInProduction,
+  rdsDeletionProtectionInProduction,
+  rdsAutomatedBackups,
+  rdsAutoMinorVersionUpgrade,
+  rdsTlsEnforced,
+  rdsLogsExported,
   // IAM
   iamNoWildcardActions,
   iamNoAdminManagedPolicies,

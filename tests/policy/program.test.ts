@@ -61,6 +61,28 @@ describe("the pack on the berth program (mocked, each stack's real config)", fun
     });
   }
 
+  const DATABASES: { stack: string; database: Record<string, unknown> }[] = [
+    { stack: "staging", database: {} },
+    { stack: "prod", database: {} },
+    { stack: "prod", database: { rdsProxy: true } },
+  ];
+  for (const { stack, database } of DATABASES) {
+    it(`${stack} with berth:database ${JSON.stringify(database)}: no mandatory violation; only the accepted advisories`, async () => {
+      const { pack } = await checkStack(stack, {
+        "berth:database": database,
+        "berth:secretEnv": {},
+      });
+      pack.applied.forEach((name) => appliedAnywhere.add(name));
+      const mandatory = pack.violations.filter((v) => v.enforcementLevel === "mandatory");
+      assert.deepEqual(mandatory.map(describeViolation), [], "mandatory violations");
+      const unexpected = [...new Set(pack.violations.map((v) => v.policy))].filter(
+        (name) => !(name in (ACCEPTED_ADVISORIES[stack] ?? {})),
+      );
+      assert.deepEqual(unexpected, [], "advisories beyond the accepted ones");
+      assert.ok(pack.applied.includes("rds-tls-enforced"), "the RDS rules judged the database");
+    });
+  }
+
   it("every rule judged something in at least one stack", () => {
     assert.ok(appliedAnywhere.size > 0, "the stack runs above must run first");
     const idle = policies.map((p) => p.name).filter((name) => !appliedAnywhere.has(name));
@@ -89,6 +111,16 @@ describe("the pack catches a misconfigured prod end to end", function () {
       title: "all hosts released at once",
       overrides: { "berth:release": { ...prodRelease, batchSize: 2 } },
       rule: "release-rolls-in-batches",
+    },
+    {
+      title: "a database in one zone",
+      overrides: { "berth:database": { multiAz: false }, "berth:secretEnv": {} },
+      rule: "rds-multi-az-in-production",
+    },
+    {
+      title: "a database without deletion protection",
+      overrides: { "berth:database": { deletionProtection: false }, "berth:secretEnv": {} },
+      rule: "rds-deletion-protection-in-production",
     },
     {
       title: "an instance type outside the allowed list",

@@ -65,6 +65,27 @@ const RUNS: { title: string; run: () => Promise<ProgramRun> }[] = [
       }),
   },
   {
+    title: "staging with a database (every default)",
+    run: () =>
+      runProgram({
+        stack: "staging",
+        configOverrides: { "berth:database": {} },
+        secretConfig: { "berth:secretEnv": {} },
+      }),
+  },
+  {
+    title: "prod with a database behind an RDS Proxy, and the longest app name and stack name",
+    run: () =>
+      runProgram({
+        stack: "prod",
+        configOverrides: {
+          "berth:app": "shop-api-backoffice1",
+          "berth:database": { rdsProxy: true, engineVersion: "16" },
+        },
+        secretConfig: { "berth:secretEnv": {} },
+      }),
+  },
+  {
     title: "prod with the longest app name berth accepts (20 characters)",
     run: () =>
       runProgram({ stack: "prod", configOverrides: { "berth:app": "shop-api-backoffice1" } }),

@@ -92,6 +92,11 @@ export const TYPES = {
   ecrLifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   ssmParameter: "aws:ssm/parameter:Parameter",
+  rdsInstance: "aws:rds/instance:Instance",
+  rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+  rdsSubnetGroup: "aws:rds/subnetGroup:SubnetGroup",
+  rdsProxy: "aws:rds/proxy:Proxy",
+  secret: "aws:secretsmanager/secret:Secret",
 } as const;
 
 /** Every AWS resource: tags are checked wherever they appear. */
@@ -1868,6 +1873,331 @@ const tagRules: PreflightRule[] = [
   }),
 ];
 
+// ---------------------------------------------------------------------------------------------
+// RDS
+// ---------------------------------------------------------------------------------------------
+
+const RDS_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference";
+
+/**
+ * RDS identifiers (instances, snapshots, parameter groups, proxies): letters, digits and hyphens,
+ * starting with a letter, no two hyphens in a row, no hyphen at the end.
+ */
+function rdsIdentifierReasons(max: number): (name: PhysicalName) => string[] {
+  return (name) => [
+    ...lengthReasons(name.name, 1, max),
+    ...characterReasons(name.name, /[a-zA-Z0-9-]/, "a-z A-Z 0-9 and -"),
+    ...(/^[a-zA-Z]/.test(name.name) ? [] : ["must begin with a letter"]),
+    ...(name.name.includes("--") ? ["must not contain two hyphens in a row"] : []),
+    ...(!name.generatedEnd && name.name.endsWith("-") ? ["must not end with a hyphen"] : []),
+  ];
+}
+
+/** An identifier the program sets itself (no generated end), checked like one AWS generates. */
+function setIdentifierProblems(field: string, value: unknown, max: number): Violation[] {
+  if (!isString(value)) return [];
+  return rdsIdentifierReasons(max)({ field, name: value, generatedEnd: false }).map((reason) => ({
+    field,
+    value,
+    reason,
+  }));
+}
+
+/** Roles RDS for PostgreSQL creates itself: a master user cannot take their names. */
+const RDS_RESERVED_USERNAMES = ["rdsadmin", "rdsrepladmin", "rds_superuser"];
+/** Printable ASCII but / " @ and space: what RDS takes in a master password. */
+const RDS_PASSWORD_CHARACTER = /[!#-.0-?A-~]/;
+const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade", "iam-db-auth-error"];
+
+const rdsRules: PreflightRule[] = [
+  defineRule({
+    id: "rds-instance-identifier",
+    requirement:
+      "A DB instance identifier and its final snapshot identifier are 1 to 63 letters, digits or hyphens, begin with a letter, and have no two hyphens in a row and no hyphen at the end; a final snapshot (skipFinalSnapshot false) needs its identifier.",
+    types: [TYPES.rdsInstance],
+    docs: `${RDS_API}/API_CreateDBInstance.html`,
+    inspect: (r) => [
+      ...nameProblems(r, "identifier", rdsIdentifierReasons(63)),
+      ...setIdentifierProblems("finalSnapshotIdentifier", r.inputs.finalSnapshotIdentifier, 255),
+      ...(r.inputs.skipFinalSnapshot === false && !isString(r.inputs.finalSnapshotIdentifier)
+        ? [
+            {
+              field: "finalSnapshotIdentifier",
+              value: r.inputs.finalSnapshotIdentifier,
+              reason: "must be set when skipFinalSnapshot is false",
+            },
+          ]
+        : []),
+    ],
+    breaking: [
+      breaks("identifier", fixture(TYPES.rdsInstance, { identifier: "shop--api" })),
+      breaks("identifier", fixture(TYPES.rdsInstance, { identifier: "1shop" })),
+      breaks("identifier (auto-named)", autoNamed(TYPES.rdsInstance, filler(60))),
+      breaks(
+        "finalSnapshotIdentifier",
+        fixture(TYPES.rdsInstance, { finalSnapshotIdentifier: "shop-api-final-" }),
+      ),
+      breaks("finalSnapshotIdentifier", fixture(TYPES.rdsInstance, { skipFinalSnapshot: false })),
+    ],
+    passing: [
+      fixture(
+        TYPES.rdsInstance,
+        { skipFinalSnapshot: false, finalSnapshotIdentifier: "shop-api-prod-final-0a1b2c3d" },
+        { identifier: "shop-api-db-3b1f791" },
+      ),
+    ],
+  }),
+  defineRule({
+    id: "rds-instance-master-user",
+    requirement:
+      'A PostgreSQL master user name is 1 to 63 letters, digits or underscores, begins with a letter and is not a name RDS reserves; its password is 8 to 128 printable ASCII characters other than / " @ and space.',
+    types: [TYPES.rdsInstance],
+    docs: `${RDS_API}/API_CreateDBInstance.html`,
+    inspect: (r) => {
+      const problems: Violation[] = [];
+      const username = r.inputs.username;
+      if (isString(username)) {
+        if (!/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/.test(username))
+          problems.push({
+            field: "username",
+            value: username,
+            reason: "must be 1 to 63 letters, digits or _, beginning with a letter",
+          });
+        if (RDS_RESERVED_USERNAMES.includes(username.toLowerCase()))
+          problems.push({ field: "username", value: username, reason: "is reserved by RDS" });
+      }
+      const password = r.inputs.password;
+      if (isString(password)) {
+        // Never the value itself: it is the database's master password.
+        const hidden = "(secret, not shown)";
+        const length = characters(password);
+        if (length < 8 || length > 128)
+          problems.push({
+            field: "password",
+            value: hidden,
+            reason: `is ${length} characters; it must be 8 to 128`,
+          });
+        if (disallowedCharacters(password, RDS_PASSWORD_CHARACTER).length > 0)
+          problems.push({
+            field: "password",
+            value: hidden,
+            reason: 'contains / " @, a space or a non-ASCII character',
+          });
+      }
+      return problems;
+    },
+    breaking: [
+      breaks("username", fixture(TYPES.rdsInstance, { username: "shop-api" })),
+      breaks("username", fixture(TYPES.rdsInstance, { username: "rdsadmin" })),
+      breaks("password", fixture(TYPES.rdsInstance, { password: "short" })),
+      breaks("password", fixture(TYPES.rdsInstance, { password: "has/a/slash/in/it" })),
+    ],
+    passing: [
+      fixture(TYPES.rdsInstance, { username: "berth", password: "Aa1bcdefghijklmnopqrstuvwxyz" }),
+    ],
+  }),
+  defineRule({
+    id: "rds-instance-settings",
+    requirement:
+      "Backups are kept 0 to 35 days; gp3 storage for PostgreSQL is 20 to 65536 GiB and maxAllocatedStorage at least 10% above allocatedStorage; PostgreSQL exports only postgresql, upgrade and iam-db-auth-error logs; the port is 1150 to 65535.",
+    types: [TYPES.rdsInstance],
+    docs: `${RDS_API}/API_CreateDBInstance.html`,
+    inspect: (r) => {
+      const problems: Violation[] = [
+        ...outOfRange("backupRetentionPeriod", r.inputs.backupRetentionPeriod, 0, 35, " days"),
+        ...outOfRange("allocatedStorage", r.inputs.allocatedStorage, 20, 65536, " GiB"),
+        // 0 turns storage autoscaling off.
+        ...(wholeNumber(r.inputs.maxAllocatedStorage) === 0
+          ? []
+          : outOfRange("maxAllocatedStorage", r.inputs.maxAllocatedStorage, 21, 65536, " GiB")),
+        ...outOfRange("port", r.inputs.port, 1150, 65535),
+      ];
+      const allocated = wholeNumber(r.inputs.allocatedStorage);
+      const max = wholeNumber(r.inputs.maxAllocatedStorage);
+      if (allocated !== undefined && max !== undefined && max > 0 && max * 10 < allocated * 11)
+        problems.push({
+          field: "maxAllocatedStorage",
+          value: max,
+          reason: `must be at least 10% above allocatedStorage (${allocated})`,
+        });
+      if (r.inputs.engine === "postgres")
+        for (const log of list(r.inputs.enabledCloudwatchLogsExports))
+          if (!POSTGRES_LOG_EXPORTS.includes(String(log)))
+            problems.push({
+              field: "enabledCloudwatchLogsExports",
+              value: log,
+              reason: `is not a PostgreSQL log; allowed: ${POSTGRES_LOG_EXPORTS.join(", ")}`,
+            });
+      return problems;
+    },
+    breaking: [
+      breaks("backupRetentionPeriod", fixture(TYPES.rdsInstance, { backupRetentionPeriod: 36 })),
+      breaks("allocatedStorage", fixture(TYPES.rdsInstance, { allocatedStorage: 10 })),
+      breaks(
+        "maxAllocatedStorage",
+        fixture(TYPES.rdsInstance, { allocatedStorage: 100, maxAllocatedStorage: 109 }),
+      ),
+      breaks(
+        "enabledCloudwatchLogsExports",
+        fixture(TYPES.rdsInstance, { engine: "postgres", enabledCloudwatchLogsExports: ["error"] }),
+      ),
+    ],
+    passing: [
+      fixture(TYPES.rdsInstance, {
+        engine: "postgres",
+        backupRetentionPeriod: 7,
+        allocatedStorage: 20,
+        maxAllocatedStorage: 100,
+        port: 5432,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      }),
+    ],
+  }),
+  defineRule({
+    id: "rds-parameter-group",
+    requirement:
+      "A DB parameter group name is 1 to 255 letters, digits or hyphens, begins with a letter, with no two hyphens in a row and no hyphen at the end; a PostgreSQL family is postgresN; each parameter applies immediate or pending-reboot.",
+    types: [TYPES.rdsParameterGroup],
+    docs: `${RDS_API}/API_CreateDBParameterGroup.html`,
+    inspect: (r) => [
+      ...nameProblems(r, "name", rdsIdentifierReasons(255)),
+      ...(isString(r.inputs.family) && !/^(postgres\d+|[a-z-]+[\d.]+)$/.test(r.inputs.family)
+        ? [{ field: "family", value: r.inputs.family, reason: "is not a family like postgres17" }]
+        : []),
+      ...list(r.inputs.parameters).flatMap((p, i) => {
+        const method = record(p)?.applyMethod;
+        return method === undefined || method === "immediate" || method === "pending-reboot"
+          ? []
+          : [
+              {
+                field: `parameters[${i}].applyMethod`,
+                value: method,
+                reason: "must be immediate or pending-reboot",
+              },
+            ];
+      }),
+    ],
+    breaking: [
+      breaks("name", fixture(TYPES.rdsParameterGroup, { name: "shop_api_pg" })),
+      breaks("family", fixture(TYPES.rdsParameterGroup, { family: "PostgreSQL 17" })),
+      breaks(
+        "parameters[0].applyMethod",
+        fixture(TYPES.rdsParameterGroup, {
+          parameters: [{ name: "rds.force_ssl", value: "1", applyMethod: "reboot" }],
+        }),
+      ),
+    ],
+    passing: [
+      fixture(
+        TYPES.rdsParameterGroup,
+        {
+          family: "postgres17",
+          parameters: [{ name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" }],
+        },
+        { name: "shop-api-db-postgres17-3b1f791" },
+      ),
+    ],
+  }),
+  defineRule({
+    id: "rds-subnet-group",
+    requirement:
+      "A DB subnet group name is at most 255 lowercase letters, digits, spaces, periods, underscores or hyphens and not default; it has a description and subnets in at least two zones (two or more subnets).",
+    types: [TYPES.rdsSubnetGroup],
+    docs: `${RDS_API}/API_CreateDBSubnetGroup.html`,
+    inspect: (r) => [
+      ...nameProblems(r, "name", (n) => [
+        ...lengthReasons(n.name, 1, 255),
+        ...characterReasons(n.name, /[a-z0-9 ._-]/, "a-z 0-9 space and ._-"),
+        ...(n.name === "default" ? ["must not be default"] : []),
+      ]),
+      ...(r.inputs.description === ""
+        ? [{ field: "description", value: "", reason: "must not be empty" }]
+        : []),
+      ...(Array.isArray(r.inputs.subnetIds) && r.inputs.subnetIds.length < 2
+        ? [
+            {
+              field: "subnetIds",
+              value: r.inputs.subnetIds,
+              reason: "must hold subnets of at least two zones",
+            },
+          ]
+        : []),
+    ],
+    breaking: [
+      breaks("name", fixture(TYPES.rdsSubnetGroup, { name: "Shop-API" })),
+      breaks("subnetIds", fixture(TYPES.rdsSubnetGroup, { subnetIds: ["subnet-1"] })),
+      breaks("description", fixture(TYPES.rdsSubnetGroup, { description: "" })),
+    ],
+    passing: [
+      fixture(
+        TYPES.rdsSubnetGroup,
+        { description: "berth database", subnetIds: ["subnet-1", "subnet-2"] },
+        { name: "shop-api-db-3b1f791" },
+      ),
+    ],
+  }),
+  defineRule({
+    id: "rds-proxy",
+    requirement:
+      "A DB proxy name is 1 to 60 letters, digits or hyphens, begins with a letter, with no two hyphens in a row and no hyphen at the end; its engine family is MYSQL, POSTGRESQL or SQLSERVER; it spans at least two subnets; its idle client timeout is 1 to 28800 seconds.",
+    types: [TYPES.rdsProxy],
+    docs: `${RDS_API}/API_CreateDBProxy.html`,
+    inspect: (r) => [
+      ...nameProblems(r, "name", rdsIdentifierReasons(60)),
+      ...(isString(r.inputs.engineFamily) &&
+      !["MYSQL", "POSTGRESQL", "SQLSERVER"].includes(r.inputs.engineFamily)
+        ? [
+            {
+              field: "engineFamily",
+              value: r.inputs.engineFamily,
+              reason: "must be MYSQL, POSTGRESQL or SQLSERVER",
+            },
+          ]
+        : []),
+      ...(Array.isArray(r.inputs.vpcSubnetIds) && r.inputs.vpcSubnetIds.length < 2
+        ? [
+            {
+              field: "vpcSubnetIds",
+              value: r.inputs.vpcSubnetIds,
+              reason: "must hold at least two subnets",
+            },
+          ]
+        : []),
+      ...outOfRange("idleClientTimeout", r.inputs.idleClientTimeout, 1, 28800, " seconds"),
+    ],
+    breaking: [
+      breaks("name", fixture(TYPES.rdsProxy, { name: "shop-api-proxy-" })),
+      breaks("engineFamily", fixture(TYPES.rdsProxy, { engineFamily: "postgres" })),
+      breaks("vpcSubnetIds", fixture(TYPES.rdsProxy, { vpcSubnetIds: ["subnet-1"] })),
+      breaks("idleClientTimeout", fixture(TYPES.rdsProxy, { idleClientTimeout: 0 })),
+    ],
+    passing: [
+      fixture(
+        TYPES.rdsProxy,
+        {
+          engineFamily: "POSTGRESQL",
+          vpcSubnetIds: ["subnet-1", "subnet-2"],
+          idleClientTimeout: 1800,
+        },
+        { name: "shop-api-db-proxy-3b1f791" },
+      ),
+    ],
+  }),
+  defineRule({
+    id: "secretsmanager-secret-name",
+    requirement: "A secret name is 1 to 512 ASCII letters, digits or /_+=.@-.",
+    types: [TYPES.secret],
+    docs: "https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html",
+    inspect: (r) =>
+      nameProblems(r, "name", (n) => [
+        ...lengthReasons(n.name, 1, 512),
+        ...characterReasons(n.name, /[a-zA-Z0-9/_+=.@-]/, "a-z A-Z 0-9 and /_+=.@-"),
+      ]),
+    breaking: [breaks("name", fixture(TYPES.secret, { name: "shop api db" }))],
+    passing: [fixture(TYPES.secret, {}, { name: "shop-api-db-proxy-auth-3b1f791" })],
+  }),
+];
+
 /** Every rule, in the order problems are reported. */
 export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ...ec2Rules,
@@ -1875,6 +2205,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ...s3Rules,
   ...iamRules,
   ...serviceRules,
+  ...rdsRules,
   ...tagRules,
 ];
 

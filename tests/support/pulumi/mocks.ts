@@ -352,6 +352,64 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           base64: bytes.toString("base64"),
         });
       }
+      case "random:index/randomPassword:RandomPassword": {
+        // Letters and digits (special: false) from the name and the keepers: new keepers, as
+        // with the provider (which replaces the resource), give a new result.
+        const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        const seed = `${args.type}/${args.name}/${JSON.stringify(plain.keepers ?? {})}`;
+        const result = [...Buffer.from(fakeHex(seed, 2 * Number(plain.length)), "hex")]
+          .map((byte) => alphabet[byte % alphabet.length])
+          .join("");
+        return withState(`${args.name}-${hex(8)}`, { result: `Aa1${result.slice(3)}` });
+      }
+      case "random:index/randomId:RandomId": {
+        const bytes = Buffer.from(
+          fakeHex(`${args.type}/${args.name}`, 2 * Number(plain.byteLength)),
+          "hex",
+        );
+        return withState(bytes.toString("base64url"), {
+          hex: bytes.toString("hex"),
+          b64Url: bytes.toString("base64url"),
+          dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+        });
+      }
+      case "aws:rds/subnetGroup:SubnetGroup":
+      case "aws:rds/parameterGroup:ParameterGroup": {
+        const name = String(plain.name ?? autoName(args.name));
+        const kind = args.type.includes("subnetGroup") ? "subgrp" : "pg";
+        return withState(name, { name, arn: arn("rds", `${kind}:${name}`) });
+      }
+      case "aws:rds/instance:Instance": {
+        const identifier = String(plain.identifier ?? autoName(args.name));
+        const address = `${identifier}.c${hex(12)}.${this.region}.rds.amazonaws.com`;
+        return withState(`db-${hex(26).toUpperCase()}`, {
+          identifier,
+          address,
+          endpoint: `${address}:${String(plain.port ?? 5432)}`,
+          port: plain.port ?? 5432,
+          arn: arn("rds", `db:${identifier}`),
+          resourceId: `db-${hex(26).toUpperCase()}`,
+        });
+      }
+      case "aws:rds/proxy:Proxy": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(name, {
+          name,
+          arn: arn("rds", `db-proxy:prx-${hex(17)}`),
+          endpoint: `${name}.proxy-c${hex(12)}.${this.region}.rds.amazonaws.com`,
+        });
+      }
+      case "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+        return withState(String(plain.dbProxyName), { name: "default" });
+      case "aws:rds/proxyTarget:ProxyTarget":
+        return withState(
+          `${String(plain.dbProxyName)},${String(plain.targetGroupName)},RDS_INSTANCE,${String(plain.dbInstanceIdentifier)}`,
+        );
+      case "aws:secretsmanager/secret:Secret": {
+        const name = String(plain.name ?? autoName(args.name));
+        const secretArn = arn("secretsmanager", `secret:${name}-${hex(6)}`);
+        return withState(secretArn, { name, arn: secretArn });
+      }
       case "tls:index/privateKey:PrivateKey": {
         // A real ed25519 pair in the provider's formats, derived from the name like every other
         // mocked value: the fleet tests install the private half on a host and dial it pinned.
