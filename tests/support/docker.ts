@@ -44,6 +44,9 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A command that exits before reading its stdin (docker inspect) makes this write fail with
+    // EPIPE; its exit code and output are the result, so that error is not one.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
