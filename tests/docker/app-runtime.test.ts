@@ -147,13 +147,14 @@ describe("the app image's minimal runtime (node on a root of its own)", function
     });
 
     /*
-     * What this proves: with --use-openssl-ca, node trusts exactly the file at the image's bundle
-     * path (SSL_CERT_FILE): the same request succeeds when that file holds the roots this network
-     * needs (the host's bundle, which adds the intercepting proxy's CA) and fails verification when
-     * it holds a single unrelated root. So a TLS client in this image uses the image's bundle, and
-     * node's own built-in roots play no part. The image's own bundle, unchanged, must get at least
-     * as far as certificate verification: 200 where no proxy intercepts, a verification error where
-     * one does (as here, since the proxy's CA is not a public root).
+     * What this proves: with --use-openssl-ca, node verifies against the file at the image's
+     * bundle path (SSL_CERT_FILE). The same request succeeds when that file holds the roots this
+     * network needs (the host's bundle, which adds the intercepting proxy's CA; neither node's
+     * built-in roots nor the image's public bundle have it, so the success can only come from the
+     * file), and fails verification when it holds a single unrelated root (verification is real).
+     * The image's own bundle, unchanged, must get at least as far as certificate verification:
+     * 200 where no proxy intercepts, a verification error where one does (as on the machine these
+     * tests were written on). Where the registry cannot be reached at all, the test is skipped.
      */
     it("verifies an outside name (the npm registry) against the bundle at that path", async function () {
       this.timeout(120_000);
