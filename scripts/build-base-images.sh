@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Makes the official base images that berth's Dockerfiles start FROM available to the local engine.
-# Each is pulled when a registry serves it; where none can be pulled (an offline or Hub-less machine)
-# a stand-in is built under the same name: Debian from debootstrap, Node from the npm registry.
+# Makes the official base images that berth's Dockerfiles start FROM available to the local engine,
+# under their tags (local builds pass them as --build-arg NODE_IMAGE=node:20-bookworm-slim ...).
+# Each is pulled when a registry serves it, by the digest the Dockerfiles pin, so a local build
+# starts from the same image as a build for AWS; where none can be pulled (an offline or Hub-less
+# machine) a stand-in is built under the same name: Debian from debootstrap, Node from the npm
+# registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +15,21 @@ npm_version=10.8.2
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# name:tag -> name:tag@sha256:... as a Dockerfile pins it (ARG <NAME>_IMAGE=...), or name:tag.
+pinned_reference() {
+  local pinned
+  pinned=$(sed -n -E 's/^ARG [A-Za-z_][A-Za-z0-9_]*_IMAGE=([^@[:space:]]+@sha256:[0-9a-f]{64})[[:space:]]*$/\1/p' \
+    app-image/Dockerfile nginx/Dockerfile | grep -F -- "$1@" | head -n 1 || true)
+  echo "${pinned:-$1}"
+}
+
+# Pulls the pinned image and tags it name:tag.
 try_pull() {
-  timeout 120 docker pull --quiet "$1" >/dev/null 2>&1
+  local reference id
+  reference=$(pinned_reference "$1")
+  timeout 120 docker pull --quiet "$reference" >/dev/null 2>&1 || return 1
+  id=$(docker image inspect --format '{{.Id}}' "$reference") || return 1
+  docker tag "$id" "$1"
 }
 
 work=$(mktemp -d)

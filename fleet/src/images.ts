@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { localBaseImageBuildFlags } from "./base-images";
 import { docker, progress, run } from "./exec";
 import type { Fleet } from "./fleet";
 import { REPO_ROOT } from "./settings";
@@ -10,8 +11,10 @@ const EXTRA_CA = "/etc/ssl/certs/ca-certificates.crt";
 export function buildArgs(dockerfile: string, context: string, tag: string): string[] {
   const args = [path.join(REPO_ROOT, "scripts", "buildkit-docker.sh"), "build", "--quiet"];
   if (fs.existsSync(EXTRA_CA)) args.push("--secret", `id=ca,src=${EXTRA_CA}`);
-  // No per-build values (time, revision) go in: the same sources give the same digest, so running
-  // `npm start` again without a code change is a no-op on every host.
+  // The base images by their local tag (the Dockerfile pins them by digest, which only a registry
+  // resolves). No per-build values (time, revision) go in: the same sources give the same digest,
+  // so running `npm start` again without a code change is a no-op on every host.
+  args.push(...localBaseImageBuildFlags(dockerfile));
   args.push("--tag", tag, "--file", dockerfile, context);
   return args;
 }

@@ -174,9 +174,23 @@ export function jsonLogLine(
   );
 }
 
-/** How many TCP connections to local `port` are ESTABLISHED in a container (from /proc/net/tcp*). */
+/** `docker exec CONTAINER node -e SCRIPT ARGS...`: the app image has node and no shell. */
+export function execNode(
+  container: string,
+  script: string,
+  args: string[] = [],
+  input?: string,
+): Promise<string> {
+  const flags = input === undefined ? [] : ["-i"];
+  return docker(["exec", ...flags, container, "node", "-e", script, ...args], { input });
+}
+
+/** How many TCP connections to local `port` are ESTABLISHED in an app container (from /proc/net/tcp*). */
 export async function establishedConnections(container: string, port: number): Promise<number> {
-  const table = await docker(["exec", container, "cat", "/proc/net/tcp", "/proc/net/tcp6"]);
+  const table = await execNode(
+    container,
+    'const fs = require("fs"); for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) process.stdout.write(fs.readFileSync(f, "utf8"));',
+  );
   const local = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
   // Columns: sl, local_address, rem_address, st (01 = ESTABLISHED), ...
   return table.split("\n").filter((line) => {
@@ -185,19 +199,16 @@ export async function establishedConnections(container: string, port: number): P
   }).length;
 }
 
-/** Every uid (real, effective, saved, filesystem) of every process in a running container. */
+/**
+ * Every uid (real, effective, saved, filesystem) of every process in a running container, as the
+ * engine's `docker top` sees them: no tool inside the image is needed (the app image has no shell).
+ */
 export async function processUids(container: string): Promise<number[]> {
-  const out = await docker([
-    "exec",
-    container,
-    "sh",
-    "-c",
-    "grep -h '^Uid:' /proc/[0-9]*/status 2>/dev/null; true",
-  ]);
+  const out = await docker(["top", container, "-eo", "pid,ruid,euid,suid,fsuid"]);
   return out
     .split("\n")
-    .filter((line) => line.startsWith("Uid:"))
-    .flatMap((line) => line.split(/\s+/).slice(1).filter(Boolean).map(Number));
+    .slice(1)
+    .flatMap((line) => line.trim().split(/\s+/).slice(1).filter(Boolean).map(Number));
 }
 
 export { inspect };

@@ -44,11 +44,12 @@ describe("the images (built from nothing but the base images)", function () {
       const listing = await docker([
         "run",
         "--rm",
-        "--entrypoint",
-        "sh",
         APP_IMAGE,
-        "-c",
-        "ls /app; echo ---; ls -A /app/node_modules; echo ---; ls /app/dist",
+        "node",
+        "-e",
+        `const fs = require("fs");
+         console.log(["/app", "/app/node_modules", "/app/dist"]
+           .map((dir) => fs.readdirSync(dir).join("\\n")).join("\\n---\\n"));`,
       ]);
       const [top = "", modules = "", dist = ""] = listing.split("---").map((part) => part.trim());
       assert.deepEqual(top.split("\n").sort(), ["dist", "node_modules", "package.json"]);
@@ -62,13 +63,15 @@ describe("the images (built from nothing but the base images)", function () {
       const check = await dockerResult([
         "run",
         "--rm",
-        "--entrypoint",
-        "sh",
         APP_IMAGE,
-        "-c",
-        'ls -A /run/secrets 2>/dev/null; echo "extra-ca=${NODE_EXTRA_CA_CERTS:-none}"',
+        "node",
+        "-e",
+        `const fs = require("fs");
+         console.log("secrets=" + (fs.existsSync("/run/secrets") ? fs.readdirSync("/run/secrets").join(",") : "none"));
+         console.log("extra-ca=" + (process.env.NODE_EXTRA_CA_CERTS || "none"));`,
       ]);
-      assert.equal(check.stdout.trim(), "extra-ca=none");
+      assert.equal(check.code, 0, check.stderr);
+      assert.equal(check.stdout.trim(), "secrets=none\nextra-ca=none");
       const history = await docker([
         "history",
         "--no-trunc",
@@ -87,6 +90,27 @@ describe("the images (built from nothing but the base images)", function () {
       assert.match(await inspect(NGINX_IMAGE, "{{json .Config.ExposedPorts}}"), /"8080\/tcp"/);
       const labels = await inspect(NGINX_IMAGE, "{{json .Config.Labels}}");
       assert.match(labels, new RegExp(`"org.opencontainers.image.revision":"${BUILD_REVISION}"`));
+    });
+
+    it("holds nginx, bash and busybox's tools, and no package manager, perl or docs", async function () {
+      const result = await dockerResult([
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        NGINX_IMAGE,
+        "-c",
+        "for f in /usr/sbin/nginx /bin/bash /bin/sh /bin/sed /bin/tr /usr/bin/env /usr/bin/apt-get /usr/bin/dpkg /usr/bin/perl /usr/share/doc /usr/share/man /usr/share/locale; do if [ -e $f ]; then echo $f; fi; done",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(result.stdout.trim().split("\n"), [
+        "/usr/sbin/nginx",
+        "/bin/bash",
+        "/bin/sh",
+        "/bin/sed",
+        "/bin/tr",
+        "/usr/bin/env",
+      ]);
     });
 
     it("passes nginx -t", async function () {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { docker, dockerResult, waitFor, waitForExit } from "../support/docker";
-import { APP_IMAGE, buildImages, jsonLogs, processUids, RUN_PREFIX } from "./fixture";
+import { APP_IMAGE, buildImages, execNode, jsonLogs, processUids, RUN_PREFIX } from "./fixture";
 
 const QUEUE = "/tmp/queue";
 
@@ -14,27 +14,23 @@ describe("the worker process (same image, `node dist/worker.js`)", function () {
 
   /** Drops a job into the queue the way a producer should: write elsewhere, rename in. */
   async function enqueue(job: string, contents: string): Promise<void> {
-    await docker(
-      [
-        "exec",
-        "-i",
-        name,
-        "sh",
-        "-c",
-        `cat > ${QUEUE}/${job}.part && mv ${QUEUE}/${job}.part ${QUEUE}/incoming/${job}`,
-      ],
-      { input: contents },
+    await execNode(
+      name,
+      `const fs = require("fs");
+       const [part, target] = process.argv.slice(1);
+       fs.writeFileSync(part, fs.readFileSync(0));
+       fs.renameSync(part, target);`,
+      [`${QUEUE}/${job}.part`, `${QUEUE}/incoming/${job}`],
+      contents,
     );
   }
 
   async function readQueueFile(file: string): Promise<Record<string, unknown> | undefined> {
-    const result = await docker([
-      "exec",
+    const result = await execNode(
       name,
-      "sh",
-      "-c",
-      `cat ${QUEUE}/${file} 2>/dev/null || true`,
-    ]);
+      `try { process.stdout.write(require("fs").readFileSync(process.argv[1], "utf8")); } catch {}`,
+      [`${QUEUE}/${file}`],
+    );
     return result ? (JSON.parse(result) as Record<string, unknown>) : undefined;
   }
 
@@ -87,13 +83,12 @@ describe("the worker process (same image, `node dist/worker.js`)", function () {
     assert.equal(failed.error, "job is not valid JSON");
     assert.equal(failed.contents, "{not json");
 
-    const left = await docker([
-      "exec",
+    const left = await execNode(
       name,
-      "sh",
-      "-c",
-      `ls -A ${QUEUE}/incoming ${QUEUE}/processing`,
-    ]);
+      `const fs = require("fs");
+       for (const dir of process.argv.slice(1)) console.log(fs.readdirSync(dir).join("\\n"));`,
+      [`${QUEUE}/incoming`, `${QUEUE}/processing`],
+    );
     assert.doesNotMatch(left, /\.json/);
     const logs = await jsonLogs(name);
     assert.ok(logs.some((line) => line.msg === "job done" && line.job === "001-count.json"));

@@ -38,7 +38,7 @@ describe("fleet: configuration and secrets", () => {
       const web = s.containers.find((c) => c.role === "web" && c.state === "running")!;
       const env = await onHost(
         Number(s.host.slice(5)) - 1,
-        `sudo -n docker exec ${web.name} printenv FEATURE_GREETING`,
+        `sudo -n docker exec ${web.name} node -p process.env.FEATURE_GREETING`,
       );
       assert.equal(env.stdout.trim(), "hello-config");
     }

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { localBaseImageBuildFlags } from "../../fleet/src/base-images";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -43,6 +44,9 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       if (timer) clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A command that exits before reading its stdin (docker inspect) makes this write fail with
+    // EPIPE; its exit code and output are the result, so that error is not one.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }
@@ -77,10 +81,14 @@ export interface BuildOptions {
   timeoutMs?: number;
 }
 
-/** The `docker build` argv (BuildKit client chosen by scripts/buildkit-docker.sh). */
+/**
+ * The `docker build` argv (BuildKit client chosen by scripts/buildkit-docker.sh), with the base
+ * images by their local tag (the Dockerfile pins them by digest, which only a registry resolves).
+ */
 export function buildArgv(options: BuildOptions, caBundle: string | null): string[] {
   const argv = ["scripts/buildkit-docker.sh", "build", "--progress=plain", "--tag", options.tag];
   if (caBundle) argv.push("--secret", `id=ca,src=${caBundle}`);
+  argv.push(...localBaseImageBuildFlags(path.resolve(REPO_ROOT, options.context, "Dockerfile")));
   for (const [name, value] of Object.entries(options.buildArgs ?? {})) {
     argv.push("--build-arg", `${name}=${value}`);
   }

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import {
   DOCKER_IN_DOCKER_FLAGS,
   blockSshArgs,
@@ -10,7 +11,7 @@ import {
 import { buildArgs } from "../../fleet/src/images";
 import { renderHaproxyConfig, renderRegistryConfig } from "../../fleet/src/lb-config";
 import { healthCheckFor } from "../../infra/src/healthCheck";
-import { fleetNames, fleetSettings } from "../../fleet/src/settings";
+import { fleetNames, fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
 
 describe("fleet command builders", () => {
   it("a host runs its own dockerd with the Docker-in-Docker flags, never --privileged", () => {
@@ -81,6 +82,8 @@ describe("fleet command builders", () => {
 
   describe("image builds and the extra CA (the host's bundle, only ever a BuildKit secret)", () => {
     const EXTRA_CA = "/etc/ssl/certs/ca-certificates.crt";
+    const APP_CONTEXT = path.join(REPO_ROOT, "app-image");
+    const APP_DOCKERFILE = path.join(APP_CONTEXT, "Dockerfile");
 
     /**
      * buildArgs as on a machine where the host's CA bundle does (or does not) exist, whatever this
@@ -91,7 +94,7 @@ describe("fleet command builders", () => {
       const realExistsSync = fs.existsSync;
       fs.existsSync = (p: fs.PathLike) => (p === EXTRA_CA ? present : realExistsSync(p));
       try {
-        return buildArgs("/repo/app-image/Dockerfile", "/repo/app-image", "berth-app:local");
+        return buildArgs(APP_DOCKERFILE, APP_CONTEXT, "berth-app:local");
       } finally {
         fs.existsSync = realExistsSync;
       }
@@ -101,10 +104,14 @@ describe("fleet command builders", () => {
       it(`builds the image from its Dockerfile, never with the CA as a build arg (CA ${present ? "present" : "absent"})`, () => {
         const args = buildArgsWhereCa(present);
         assert.equal(args[1], "build");
-        assert.equal(args[args.length - 1], "/repo/app-image");
-        assert.equal(args[args.indexOf("--file") + 1], "/repo/app-image/Dockerfile");
+        assert.equal(args[args.length - 1], APP_CONTEXT);
+        assert.equal(args[args.indexOf("--file") + 1], APP_DOCKERFILE);
         assert.equal(args[args.indexOf("--tag") + 1], "berth-app:local");
-        assert.ok(!args.includes("--build-arg"), args.join(" "));
+        // The only build arg: the base image by its local tag (the Dockerfile pins its digest).
+        assert.deepEqual(
+          args.flatMap((a, i) => (a === "--build-arg" ? [args[i + 1]] : [])),
+          ["NODE_IMAGE=node:20-bookworm-slim"],
+        );
         assert.ok(!args.some((a) => /^(CA|NODE_EXTRA_CA_CERTS)=/.test(a)), args.join(" "));
       });
     }
