@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STACK_NAME } from "./agent/contract";
 import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
+import { domainNameProblem, domainProblems } from "./domain";
 import { keyPairProblem } from "./sshKeys";
 
 /**
@@ -96,6 +97,14 @@ const hostKey = z.string({ error: hostKeyMessage }).superRefine((v, ctx) => {
     input: v,
   });
 });
+
+const domainName = (wildcard: boolean) =>
+  z
+    .string({ error: "must be a lowercase domain name like app.example.com" })
+    .superRefine((v, ctx) => {
+      const problem = domainNameProblem(v, wildcard);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+    });
 
 const commandArgv = specFields.commandArgv;
 const envMap = specFields.env;
@@ -243,6 +252,28 @@ const rawSchema = z.strictObject({
       { error: "must be a map (certificateArn, deletionProtection, idleTimeoutSeconds)" },
     )
     .default({ deletionProtection: false, idleTimeoutSeconds: 60 }),
+  "berth:domain": z
+    .strictObject(
+      {
+        name: domainName(false).describe(
+          "The app's host name (app.example.com): the certificate's domain, an A alias record at the ALB and the url output. Not a wildcard.",
+        ),
+        zone: domainName(false).describe(
+          "Name of the public Route 53 hosted zone (in the deploying account) that holds name and every alternative name; the validation and alias records go there.",
+        ),
+        alternativeNames: z
+          .array(domainName(true), { error: "must be a list of domain names" })
+          .default([])
+          .describe(
+            "More names on the certificate (at most 9), each inside zone; a wildcard *.x covers one label under x, not x itself. Non-wildcard names also get an A alias record.",
+          ),
+      },
+      { error: "must be a map (name, zone, alternativeNames)" },
+    )
+    .optional()
+    .describe(
+      "A domain with TLS: an ACM certificate validated through DNS in the zone, on the HTTPS listener, with HTTP redirected to HTTPS. Excludes berth:loadBalancer.certificateArn.",
+    ),
   "berth:logs": z
     .strictObject(
       {
@@ -308,6 +339,8 @@ export interface StackConfig {
   /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
   secretEnv: Record<string, string>;
   loadBalancer: RawConfig["berth:loadBalancer"];
+  /** A domain with a certificate berth requests and validates itself, or undefined. */
+  domain: RawConfig["berth:domain"];
   /** ALB access logs and VPC flow logs to an S3 bucket the stack owns. */
   logs: RawConfig["berth:logs"];
   image: RawConfig["berth:image"];
@@ -454,6 +487,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     problems.push(
       `berth:loadBalancer.certificateArn must be a certificate in aws:region ${region} (got "${certificateArn}")`,
     );
+  const domain = c["berth:domain"];
+  if (domain) problems.push(...domainProblems(domain, certificateArn));
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   const worker = c["berth:worker"];
@@ -475,6 +510,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     env,
     secretEnv,
     loadBalancer: c["berth:loadBalancer"],
+    domain,
     logs: c["berth:logs"],
     image: c["berth:image"],
     tags: c["berth:tags"],

@@ -14,6 +14,7 @@ import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } 
 import { buildReleaseSpec } from "./releaseSpec";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
+import { DomainAliases, DomainCertificate } from "./components/domain";
 import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
@@ -26,7 +27,7 @@ import { HOST_HTTP_PORT } from "./components/network";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
 export interface StackOutputs {
-  /** Where the app answers: https://<alb> with a certificate, else http://<alb>. */
+  /** Where the app answers: https://<berth:domain.name>, else https://<alb> with a certificate, else http://<alb>. */
   url: pulumi.Output<string>;
   /** The app image by digest (`repo@sha256:...`): what a promotion or rollback sets as berth:release.digest. */
   digest: pulumi.Output<string>;
@@ -100,7 +101,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       egress: config.network.egress,
       sshAllowedCidrs: config.ssh.allowedCidrs,
       bastion: config.bastion.enabled,
-      https: config.loadBalancer.certificateArn !== undefined,
+      https: config.loadBalancer.certificateArn !== undefined || config.domain !== undefined,
     },
     checked,
   );
@@ -210,6 +211,10 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       )
     : undefined;
 
+  const domainCertificate = config.domain
+    ? new DomainCertificate(`${config.app}-domain`, { ...base, domain: config.domain }, checked)
+    : undefined;
+
   const loadBalancer = new LoadBalancer(
     `${config.app}-lb`,
     {
@@ -218,7 +223,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       subnetIds: network.publicSubnetIds,
       securityGroupId: network.albSecurityGroupId,
       healthPath: config.web.healthPath,
-      certificateArn: config.loadBalancer.certificateArn,
+      certificateArn: domainCertificate?.certificateArn ?? config.loadBalancer.certificateArn,
       deletionProtection: config.loadBalancer.deletionProtection,
       idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
       accessLogs: logs ? { bucket: logs.bucketName, ready: logs.ready } : undefined,
@@ -226,6 +231,17 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     },
     checked,
   );
+
+  if (config.domain && domainCertificate)
+    new DomainAliases(
+      `${config.app}-domain-aliases`,
+      {
+        domain: config.domain,
+        zoneId: domainCertificate.zoneId,
+        target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      },
+      checked,
+    );
 
   const spec = pulumi.secret(
     pulumi
@@ -289,7 +305,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
   });
 
   return {
-    url: loadBalancer.url,
+    url: config.domain ? pulumi.output(`https://${config.domain.name}`) : loadBalancer.url,
     digest: images.app.imageByDigest,
     proxyDigest: images.proxy.imageByDigest,
     hosts: hosts.hosts.map((h) =>

@@ -42,6 +42,20 @@ const RUNS: { title: string; run: () => Promise<ProgramRun> }[] = [
       }),
   },
   {
+    title: "staging with berth:domain (a certificate and Route 53 records)",
+    run: () =>
+      runProgram({
+        stack: "staging",
+        configOverrides: {
+          "berth:domain": {
+            name: "staging.shop.example.com",
+            zone: "example.com",
+            alternativeNames: ["*.staging.shop.example.com"],
+          },
+        },
+      }),
+  },
+  {
     title: "prod over plain HTTP, without a bastion",
     run: () =>
       runProgram({

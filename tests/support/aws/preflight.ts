@@ -12,6 +12,7 @@
  * the field the problem must name) and one that keeps it. Everything here is pure.
  */
 import { lifecyclePolicyProblems } from "./ecrLifecycle";
+import { monitoringRules } from "./preflightMonitoring";
 
 type Fields = Record<string, unknown>;
 
@@ -1875,6 +1876,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ...s3Rules,
   ...iamRules,
   ...serviceRules,
+  ...monitoringRules,
   ...tagRules,
 ];
 
