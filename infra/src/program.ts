@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryLogin } from "./agent/contract";
+import { cloudWatchAgentConfig, CW_AGENT_NAMESPACE } from "./alarms";
 import { architectureOf, dockerPlatform } from "./ami";
 import {
   certificateAccountProblem,
@@ -12,8 +13,11 @@ import {
 } from "./config";
 import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
+import { AlarmTopic } from "./components/alarmTopic";
+import { Alarms } from "./components/alarms";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
+import { Dashboard } from "./components/dashboard";
 import { DomainAliases, DomainCertificate } from "./components/domain";
 import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
@@ -39,6 +43,10 @@ export interface StackOutputs {
   bastion: pulumi.Output<string> | null;
   /** The bucket holding ALB access logs and VPC flow logs, or null. */
   logBucket: pulumi.Output<string> | null;
+  /** The CloudWatch dashboard's name (berth:alarms), or null. */
+  dashboard: string | null;
+  /** The SNS topic alarms publish to (berth:alarms), or null. */
+  alarmTopic: pulumi.Output<string> | null;
   /** The SSH user on hosts and bastion. */
   sshUser: string;
   /**
@@ -157,6 +165,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
           region: config.region,
           script: installHostKeyScript,
         },
+        cloudWatchAgentConfig: config.alarms.enabled ? cloudWatchAgentConfig() : undefined,
       }),
     );
 
@@ -177,6 +186,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       egressReady: network.egressReady,
       serving: serving.map((gate) => gate.promise),
       pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
+      agentMetricsNamespace: config.alarms.enabled ? CW_AGENT_NAMESPACE : undefined,
     },
     checked,
   );
@@ -242,6 +252,14 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       },
       checked,
     );
+
+  const monitoring = config.alarms.enabled
+    ? createMonitoring(config, base, checked, {
+        loadBalancer,
+        hosts: hosts.hosts.map((h) => ({ name: h.name, instanceId: h.instance.id })),
+        release: { app: images.app.imageByDigest, proxy: images.proxy.imageByDigest },
+      })
+    : undefined;
 
   const spec = pulumi.secret(
     pulumi
@@ -321,8 +339,62 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     ),
     bastion: bastion?.publicIp ?? null,
     logBucket: logs?.bucketName ?? null,
+    dashboard: monitoring?.dashboard.dashboardName ?? null,
+    alarmTopic: monitoring?.topic.topicArn ?? null,
     sshUser: SSH_USER,
     hostKeys: pinnedKeys,
     releases: release.summaries,
   };
+}
+
+/**
+ * berth:alarms: the topic, the alarms on the ALB and every host, and the dashboard. A topic with no
+ * subscriber is said once here; the policy pack refuses it in production.
+ */
+function createMonitoring(
+  config: StackConfig,
+  base: { app: string; stack: string; tags: Record<string, string> },
+  opts: pulumi.ComponentResourceOptions,
+  targets: {
+    loadBalancer: LoadBalancer;
+    hosts: { name: string; instanceId: pulumi.Output<string> }[];
+    release: { app: pulumi.Output<string>; proxy: pulumi.Output<string> };
+  },
+): { topic: AlarmTopic; alarms: Alarms; dashboard: Dashboard } {
+  const { emails, ...settings } = config.alarms;
+  if (emails.length === 0)
+    void pulumi.log.warn(
+      "berth:alarms.emails is empty: the alarms notify no one; add an address with pulumi config set --path 'berth:alarms.emails[0]' ops@example.com",
+    );
+  const topic = new AlarmTopic(`${config.app}-alarm-topic`, { ...base, emails }, opts);
+  const loadBalancer = {
+    arnSuffix: targets.loadBalancer.arnSuffix,
+    targetGroupArnSuffix: targets.loadBalancer.targetGroupArnSuffix,
+  };
+  const alarms = new Alarms(
+    `${config.app}-alarms`,
+    {
+      ...base,
+      region: config.region,
+      thresholds: settings,
+      topicArn: topic.topicArn,
+      loadBalancer,
+      hosts: targets.hosts,
+    },
+    opts,
+  );
+  const dashboard = new Dashboard(
+    `${config.app}-dashboard`,
+    {
+      app: config.app,
+      stack: base.stack,
+      region: config.region,
+      loadBalancer,
+      hosts: targets.hosts,
+      release: targets.release,
+      alarmArns: alarms.alarms.map((a) => a.arn),
+    },
+    opts,
+  );
+  return { topic, alarms, dashboard };
 }

@@ -64,6 +64,8 @@ export interface HostsArgs {
    * program (the ALB and the release come after the hosts), hence promises.
    */
   serving?: Promise<pulumi.Resource[]>[];
+  /** The CloudWatch agent's namespace (berth:alarms): the role may put metrics there only. */
+  agentMetricsNamespace?: string;
 }
 
 export interface Host {
@@ -163,6 +165,7 @@ export class Hosts extends pulumi.ComponentResource {
             hostPullPolicy(
               arns.filter((a): a is string => Boolean(a)),
               parameterArns,
+              args.agentMetricsNamespace,
             ),
           ),
       },

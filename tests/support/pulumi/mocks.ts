@@ -385,6 +385,29 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
         const fqdn = String(plain.name).replace(/\.$/, "");
         return withState(`${String(plain.zoneId)}_${fqdn}_${String(plain.type)}`, { fqdn });
       }
+      case "aws:kms/key:Key": {
+        const keyId = `${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`;
+        return withState(keyId, { keyId, arn: arn("kms", `key/${keyId}`) });
+      }
+      case "aws:sns/topic:Topic": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(arn("sns", name), { name, arn: arn("sns", name) });
+      }
+      case "aws:sns/topicSubscription:TopicSubscription": {
+        const id = `${String(plain.topic)}:${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`;
+        // Email subscriptions stay pending until the address confirms.
+        return withState(id, { arn: id, pendingConfirmation: plain.protocol === "email" });
+      }
+      case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(name, { name, arn: arn("cloudwatch", `alarm:${name}`) });
+      }
+      case "aws:cloudwatch/dashboard:Dashboard": {
+        const name = String(plain.dashboardName);
+        return withState(name, {
+          dashboardArn: `arn:${partition}:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${name}`,
+        });
+      }
       case "random:index/randomBytes:RandomBytes": {
         // Random like the provider's, but derived from the name: the same run gives the same key.
         const bytes = Buffer.from(
