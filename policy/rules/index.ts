@@ -48,6 +48,7 @@ import {
   productionHostsSpanZones,
 } from "./app-hosts";
 import { releaseRollsInBatches } from "./release";
+import { productionAlarmsNotify } from "./alarms";
 
 /** Every rule of the berth pack, in the order the README's table lists them. */
 export const policies: Policies = [
@@ -98,6 +99,8 @@ export const policies: Policies = [
   remoteCommandPinsHostKey,
   remoteCommandDialBounded,
   releaseRollsInBatches,
+  // Alarms
+  productionAlarmsNotify,
   // Ownership
   requiredTags,
 ];
