@@ -80,6 +80,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
       "Gateway com.amazonaws.eu-west-1.s3",
       "Interface com.amazonaws.eu-west-1.ecr.api",
       "Interface com.amazonaws.eu-west-1.ecr.dkr",
+      "Interface com.amazonaws.eu-west-1.monitoring",
       "Interface com.amazonaws.eu-west-1.ssm",
     ]);
     assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 0);
@@ -185,7 +186,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(build.platform, "linux/arm64", "images built for the Graviton hosts");
   });
 
-  it("lets only EC2 assume the host role, which may pull from the stack's two repositories and read the hosts' own host keys, nothing else", () => {
+  it("lets only EC2 assume the host role, which may pull from the stack's two repositories, read the hosts' own host keys and put the CloudWatch agent's metrics, nothing else", () => {
     for (const run of [staging, prod]) {
       const [role] = run.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-hosts-"));
       assert.ok(role);
@@ -242,6 +243,14 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
             Effect: "Allow",
             Action: "ssm:GetParameter",
             Resource: hostKeyParameters,
+          },
+          // berth:alarms: the CloudWatch agent's metrics, into its namespace only.
+          {
+            Sid: "CloudWatchAgentMetrics",
+            Effect: "Allow",
+            Action: "cloudwatch:PutMetricData",
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
           },
         ],
       });

@@ -14,6 +14,8 @@ export interface VpcEndpointsArgs {
    * subnets they get a network interface in and their security group. undefined: none.
    */
   ecr: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> } | undefined;
+  /** With `ecr`: CloudWatch's `monitoring` endpoint too, for the CloudWatch agent's metrics. */
+  monitoring?: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ export function createVpcEndpoints(
   return [
     s3,
     // ssm: the hosts fetch their SSH host key (hostKeys.ts) at first boot.
-    ...["ecr.api", "ecr.dkr", "ssm"].map((service) => {
+    // monitoring: the CloudWatch agent's PutMetricData (berth:alarms).
+    ...["ecr.api", "ecr.dkr", "ssm", ...(args.monitoring ? ["monitoring"] : [])].map((service) => {
       return new aws.ec2.VpcEndpoint(
         `${scope.name}-${service.replace(".", "-")}`,
         {
