@@ -128,6 +128,11 @@ describe("AWS preflight: what the stacks register keeps AWS's documented input r
       "iam-role-name",
       "iam-instance-profile-name",
       "ecr-repository-name",
+      "cloudwatch-alarm-name",
+      "cloudwatch-alarm-shape",
+      "cloudwatch-alarm-period",
+      "cloudwatch-dashboard",
+      "sns-topic-name",
       "tag-key",
     ];
     assert.deepEqual(
