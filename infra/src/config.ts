@@ -4,6 +4,7 @@ import { STACK_NAME } from "./agent/contract";
 import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
 import { domainNameProblem, domainProblems } from "./domain";
+import { LOG_RETENTION_DAYS } from "./appLogs";
 import { keyPairProblem } from "./sshKeys";
 
 /**
@@ -368,6 +369,25 @@ const rawSchema = z.strictObject({
       },
     )
     .default({ enabled: false, ...ALARM_DEFAULTS }),
+  "berth:appLogs": z
+    .strictObject(
+      {
+        enabled: z
+          .boolean({ error: "must be true or false" })
+          .describe(
+            "The app's containers (web, workers, the release command) log to CloudWatch Logs through docker's awslogs driver: one group per process type, /berth/<app>/<stack>/<process>, one stream per host and container. The local fleet keeps json-file.",
+          ),
+        retentionInDays: z
+          .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(", ")}` })
+          .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+            error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+          })
+          .default(30)
+          .describe("Days CloudWatch Logs keeps each event of the app's log groups."),
+      },
+      { error: "must be a map (enabled, retentionInDays)" },
+    )
+    .default({ enabled: false, retentionInDays: 30 }),
   "berth:logs": z
     .strictObject(
       {
@@ -437,6 +457,8 @@ export interface StackConfig {
   domain: RawConfig["berth:domain"];
   /** CloudWatch alarms, their topic, the hosts' CloudWatch agent and the dashboard. */
   alarms: RawConfig["berth:alarms"];
+  /** The app's container logs in CloudWatch Logs. */
+  appLogs: RawConfig["berth:appLogs"];
   /** ALB access logs and VPC flow logs to an S3 bucket the stack owns. */
   logs: RawConfig["berth:logs"];
   image: RawConfig["berth:image"];
@@ -608,6 +630,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     loadBalancer: c["berth:loadBalancer"],
     domain,
     alarms: c["berth:alarms"],
+    appLogs: c["berth:appLogs"],
     logs: c["berth:logs"],
     image: c["berth:image"],
     tags: c["berth:tags"],

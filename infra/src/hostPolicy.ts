@@ -1,3 +1,4 @@
+import { appLogsStatement } from "./appLogs";
 import { hostKeyReadStatement } from "./hostKeys";
 
 /**
@@ -52,6 +53,7 @@ export function hostPullPolicy(
   repositoryArns: string[],
   hostKeyParameterArns: string[] = [],
   agentMetricsNamespace?: string,
+  appLogGroupArns: string[] = [],
 ): string {
   const repositories = [...new Set(repositoryArns)].sort();
   return JSON.stringify({
@@ -75,6 +77,7 @@ export function hostPullPolicy(
         : []),
       ...(hostKeyParameterArns.length > 0 ? [hostKeyReadStatement(hostKeyParameterArns)] : []),
       ...(agentMetricsNamespace ? [agentMetricsStatement(agentMetricsNamespace)] : []),
+      ...(appLogGroupArns.length > 0 ? [appLogsStatement(appLogGroupArns)] : []),
     ],
   });
 }

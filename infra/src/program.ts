@@ -14,6 +14,7 @@ import {
 import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
 import { AlarmTopic } from "./components/alarmTopic";
+import { AppLogGroups } from "./components/appLogGroups";
 import { Alarms } from "./components/alarms";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
@@ -170,6 +171,15 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       }),
     );
 
+  // Before the hosts: the role's grant names them, and the agent's awslogs driver never creates one.
+  const appLogs = config.appLogs.enabled
+    ? new AppLogGroups(
+        `${config.app}-app-logs`,
+        { ...base, retentionInDays: config.appLogs.retentionInDays },
+        checked,
+      )
+    : undefined;
+
   const hosts = new Hosts(
     `${config.app}-hosts`,
     {
@@ -188,6 +198,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       serving: serving.map((gate) => gate.promise),
       pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
       agentMetricsNamespace: config.alarms.enabled ? CW_AGENT_NAMESPACE : undefined,
+      appLogGroupArns: appLogs?.arns,
     },
     checked,
   );

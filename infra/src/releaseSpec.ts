@@ -1,4 +1,5 @@
 import { ReleaseSpec } from "./agent/contract";
+import { awsLogging } from "./appLogs";
 import { StackConfig } from "./config";
 
 /**
@@ -32,5 +33,7 @@ export function buildReleaseSpec(
       bakeSeconds: config.release.bakeSeconds,
       maxErrorRate: config.release.maxErrorRate,
     },
+    // Only when set: a spec without it hashes as before, so turning the key on or off redeploys.
+    ...(config.appLogs?.enabled ? { logging: awsLogging(config.app, stack, config.region) } : {}),
   };
 }

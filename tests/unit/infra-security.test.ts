@@ -186,7 +186,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(build.platform, "linux/arm64", "images built for the Graviton hosts");
   });
 
-  it("lets only EC2 assume the host role, which may pull from the stack's two repositories, read the hosts' own host keys and put the CloudWatch agent's metrics, nothing else", () => {
+  it("lets only EC2 assume the host role, which may pull from the stack's two repositories, read the hosts' own host keys, put the CloudWatch agent's metrics and (prod) write the app's logs, nothing else", () => {
     for (const run of [staging, prod]) {
       const [role] = run.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-hosts-"));
       assert.ok(role);
@@ -224,6 +224,11 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
         .map((r) => String(r.state.arn))
         .sort();
       assert.equal(repositories.length, 2);
+      const logGroups = run
+        .ofType("aws:cloudwatch/logGroup:LogGroup")
+        .map((g) => String(g.state.arn))
+        .sort();
+      assert.equal(logGroups.length, run.stack === "prod" ? 3 : 0);
       assert.deepEqual(JSON.parse(String(pull?.inputs.policy)), {
         Version: "2012-10-17",
         Statement: [
@@ -252,6 +257,17 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
             Resource: "*",
             Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
           },
+          // berth:appLogs (prod): docker's awslogs driver, into the app's own groups only.
+          ...(logGroups.length > 0
+            ? [
+                {
+                  Sid: "WriteAppLogs",
+                  Effect: "Allow",
+                  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  Resource: logGroups.flatMap((arn) => [arn, `${arn}:log-stream:*`]),
+                },
+              ]
+            : []),
         ],
       });
       assert.equal(role.inputs.inlinePolicies, undefined);

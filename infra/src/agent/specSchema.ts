@@ -1,8 +1,10 @@
 import { z } from "zod";
 import {
   APP_NAME,
+  AWS_REGION,
   ENV_NAME,
   IMAGE_BY_DIGEST,
+  LOG_GROUP,
   ReleaseGuard,
   ReleaseSpec,
   STACK_NAME,
@@ -126,6 +128,24 @@ export const releaseSpecSchema = z.strictObject({
     bakeSeconds: specFields.bakeSeconds,
     maxErrorRate: specFields.maxErrorRate,
   }),
+  logging: z
+    .discriminatedUnion(
+      "driver",
+      [
+        z.strictObject({ driver: z.literal("json-file") }),
+        z.strictObject({
+          driver: z.literal("awslogs"),
+          region: matching(AWS_REGION, "must be an AWS region like eu-west-1"),
+          groups: z.strictObject({
+            web: matching(LOG_GROUP, "must be a log group name"),
+            worker: matching(LOG_GROUP, "must be a log group name"),
+            release: matching(LOG_GROUP, "must be a log group name"),
+          }),
+        }),
+      ],
+      { error: "must be json-file or awslogs" },
+    )
+    .optional(),
 });
 
 /** Rejects a spec the agent would refuse, before anything is sent to a host; names every bad value. */

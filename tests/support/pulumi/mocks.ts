@@ -385,6 +385,11 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
         const fqdn = String(plain.name).replace(/\.$/, "");
         return withState(`${String(plain.zoneId)}_${fqdn}_${String(plain.type)}`, { fqdn });
       }
+      case "aws:cloudwatch/logGroup:LogGroup": {
+        const name = String(plain.name ?? autoName(args.name));
+        // The provider's arn has no trailing ":*".
+        return withState(name, { name, arn: arn("logs", `log-group:${name}`) });
+      }
       case "aws:kms/key:Key": {
         const keyId = `${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`;
         return withState(keyId, { keyId, arn: arn("kms", `key/${keyId}`) });
