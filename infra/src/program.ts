@@ -13,12 +13,9 @@ import {
 } from "./config";
 import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
-import { AlarmTopic } from "./components/alarmTopic";
 import { AppLogGroups } from "./components/appLogGroups";
-import { Alarms } from "./components/alarms";
 import { Bastion } from "./components/bastion";
 import { ContainerImage } from "./components/containerImage";
-import { Dashboard } from "./components/dashboard";
 import { DomainAliases, DomainCertificate } from "./components/domain";
 import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
@@ -28,6 +25,7 @@ import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./cloudConfig";
 import { Deferred, deferred } from "./deferred";
+import { createMonitoring } from "./monitoring";
 import { HOST_HTTP_PORT } from "./components/network";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
@@ -357,56 +355,4 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     hostKeys: pinnedKeys,
     releases: release.summaries,
   };
-}
-
-/**
- * berth:alarms: the topic, the alarms on the ALB and every host, and the dashboard. A topic with no
- * subscriber is said once here; the policy pack refuses it in production.
- */
-function createMonitoring(
-  config: StackConfig,
-  base: { app: string; stack: string; tags: Record<string, string> },
-  opts: pulumi.ComponentResourceOptions,
-  targets: {
-    loadBalancer: LoadBalancer;
-    hosts: { name: string; instanceId: pulumi.Output<string> }[];
-    release: { app: pulumi.Output<string>; proxy: pulumi.Output<string> };
-  },
-): { topic: AlarmTopic; alarms: Alarms; dashboard: Dashboard } {
-  const { emails, ...settings } = config.alarms;
-  if (emails.length === 0)
-    void pulumi.log.warn(
-      "berth:alarms.emails is empty: the alarms notify no one; add an address with pulumi config set --path 'berth:alarms.emails[0]' ops@example.com",
-    );
-  const topic = new AlarmTopic(`${config.app}-alarm-topic`, { ...base, emails }, opts);
-  const loadBalancer = {
-    arnSuffix: targets.loadBalancer.arnSuffix,
-    targetGroupArnSuffix: targets.loadBalancer.targetGroupArnSuffix,
-  };
-  const alarms = new Alarms(
-    `${config.app}-alarms`,
-    {
-      ...base,
-      region: config.region,
-      thresholds: settings,
-      topicArn: topic.topicArn,
-      loadBalancer,
-      hosts: targets.hosts,
-    },
-    opts,
-  );
-  const dashboard = new Dashboard(
-    `${config.app}-dashboard`,
-    {
-      app: config.app,
-      stack: base.stack,
-      region: config.region,
-      loadBalancer,
-      hosts: targets.hosts,
-      release: targets.release,
-      alarmArns: alarms.alarms.map((a) => a.arn),
-    },
-    opts,
-  );
-  return { topic, alarms, dashboard };
 }

@@ -17,6 +17,7 @@ import { ALARM_DEFAULTS, parseStackConfig } from "../../infra/src/config";
 import { dashboardBody } from "../../infra/src/dashboard";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
 import { ProgramRun, runProgram, runStackOnce } from "../support/pulumi/runProgram";
+import { pulumi } from "../support/pulumi/sdk";
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -234,6 +235,31 @@ describe("berth:alarms off", () => {
       ),
     );
     assert.equal(run.outputs.dashboard, null);
+  });
+});
+
+describe("berth:alarms without an address", () => {
+  it("says once, in one line, that the alarms notify no one, and still creates them", async () => {
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+      warnings.push(message);
+      return Promise.resolve();
+    };
+    try {
+      const run = await runProgram({
+        stack: "staging",
+        configOverrides: { "berth:alarms": { enabled: true, emails: [] } },
+      });
+      assert.equal(run.ofType("aws:sns/topicSubscription:TopicSubscription").length, 0);
+      assert.ok(run.ofType(ALARM).length > 0);
+    } finally {
+      pulumi.log.warn = original;
+    }
+    const aboutAlarms = warnings.filter((w) => w.includes("berth:alarms"));
+    assert.deepEqual(aboutAlarms, [
+      "berth:alarms.emails is empty: the alarms notify no one; add an address with pulumi config set --path 'berth:alarms.emails[0]' ops@example.com",
+    ]);
   });
 });
 
