@@ -110,6 +110,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       bastion: config.bastion.enabled,
       https: config.loadBalancer.certificateArn !== undefined || config.domain !== undefined,
       hostMetrics: config.alarms.enabled,
+      hostLogs: config.appLogs.enabled,
     },
     checked,
   );

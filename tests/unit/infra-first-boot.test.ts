@@ -62,8 +62,8 @@ describe("first boot: hosts are created only once their egress exists", () => {
     const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint");
     assert.equal(
       endpoints.length,
-      5,
-      "s3, ecr.api, ecr.dkr, ssm (the hosts' SSH host keys), monitoring (the CloudWatch agent)",
+      6,
+      "s3, ecr.api, ecr.dkr, ssm (the hosts' SSH host keys), monitoring (the CloudWatch agent), logs (the app's logs)",
     );
     assertBootsAfter(run, ["aws:ec2/vpcEndpoint:VpcEndpoint"]);
   });

@@ -80,6 +80,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
       "Gateway com.amazonaws.eu-west-1.s3",
       "Interface com.amazonaws.eu-west-1.ecr.api",
       "Interface com.amazonaws.eu-west-1.ecr.dkr",
+      "Interface com.amazonaws.eu-west-1.logs",
       "Interface com.amazonaws.eu-west-1.monitoring",
       "Interface com.amazonaws.eu-west-1.ssm",
     ]);

@@ -48,6 +48,8 @@ export interface NetworkArgs {
    * then need the `monitoring` interface endpoint too.
    */
   hostMetrics?: boolean;
+  /** Whether the app logs to CloudWatch Logs (berth:appLogs): with `endpoints`, the `logs` endpoint. */
+  hostLogs?: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export class Network extends pulumi.ComponentResource {
           ? { subnetIds: this.hostSubnetIds, securityGroupId: groups.endpoints.id }
           : undefined,
         monitoring: args.hostMetrics ?? false,
+        logs: args.hostLogs ?? false,
       });
       this.egressReady.push(...endpoints);
     }
