@@ -133,6 +133,8 @@ describe("AWS preflight: what the stacks register keeps AWS's documented input r
       "cloudwatch-alarm-period",
       "cloudwatch-dashboard",
       "sns-topic-name",
+      "logs-group-name",
+      "logs-retention-days",
       "tag-key",
     ];
     assert.deepEqual(
