@@ -1,4 +1,5 @@
 import { PROXY, STATE_ROOT } from "./agent/contract";
+import { CW_AGENT_CONFIG_PATH, CW_AGENT_CTL, CW_AGENT_PACKAGE } from "./alarms";
 import { INSTALL_HOST_KEY_PATH } from "./hostKeys";
 
 /** What a host needs at first boot. Nothing here may be secret: user-data is readable by anyone
@@ -18,6 +19,11 @@ export interface HostBootSettings {
   installPackagesScript: string;
   /** Where the machine's SSH host key comes from (its parameter's name only, never the key). */
   hostKey: HostKeyBootSettings;
+  /**
+   * The CloudWatch agent's config (alarms.ts, cloudWatchAgentConfig): with it, the agent is
+   * installed from AL2023's repositories with the other packages and started. undefined: none.
+   */
+  cloudWatchAgentConfig?: string;
 }
 
 /** The first-boot step that gives a machine the host key the program generated and pinned. */
@@ -100,6 +106,7 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     `TRUSTED_PROXY_CIDRS=${settings.trustedProxyCidr}\n` +
     `CLIENT_KEEPALIVE_SECONDS=${settings.clientKeepaliveSeconds}\n`;
   const hostKey = hostKeyParts(settings.hostKey);
+  const cwAgent = settings.cloudWatchAgentConfig;
   const lines = [
     "#cloud-config",
     `# berth host for ${settings.app}/${settings.stack}; rendered by infra/src/cloudConfig.ts.`,
@@ -127,12 +134,27 @@ export function renderCloudConfig(settings: HostBootSettings): string {
     '    permissions: "0644"',
     "    defer: true",
     `    content: ${q(DOCKER_DAEMON_JSON)}`,
+    ...(cwAgent
+      ? [
+          `  - path: ${CW_AGENT_CONFIG_PATH}`,
+          '    permissions: "0644"',
+          `    content: ${q(cwAgent)}`,
+        ]
+      : []),
     "runcmd:",
     // First: sshd proves the pinned key as early as possible; the deployer's dial retries until then.
     hostKey.runcmd,
-    `  - [${INSTALL_PACKAGES_PATH}]`,
+    cwAgent
+      ? `  - [${INSTALL_PACKAGES_PATH}, ${CW_AGENT_PACKAGE}]`
+      : `  - [${INSTALL_PACKAGES_PATH}]`,
     `  - [mkdir, -p, ${STATE_ROOT}]`,
     "  - [systemctl, enable, --now, docker.service]",
+    ...(cwAgent
+      ? [
+          // fetch-config validates the file, writes the agent's TOML and (-s) starts and enables it.
+          `  - [${CW_AGENT_CTL}, -a, fetch-config, -m, ec2, -s, -c, "file:${CW_AGENT_CONFIG_PATH}"]`,
+        ]
+      : []),
     "",
   ];
   return lines.join("\n");

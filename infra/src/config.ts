@@ -3,6 +3,8 @@ import { z } from "zod";
 import { STACK_NAME } from "./agent/contract";
 import { RELEASE_GUARD_DEFAULTS, matching, specFields, wholeNumber } from "./agent/specSchema";
 import { networkOf, parseCidr } from "./cidr";
+import { domainNameProblem, domainProblems } from "./domain";
+import { LOG_RETENTION_DAYS } from "./appLogs";
 import { keyPairProblem } from "./sshKeys";
 import { JOB_NAME, cronProblem } from "./schedule";
 import { databaseConfigProblems } from "./database/configProblems";
@@ -99,6 +101,39 @@ const hostKey = z.string({ error: hostKeyMessage }).superRefine((v, ctx) => {
     input: v,
   });
 });
+
+const domainName = (wildcard: boolean) =>
+  z
+    .string({ error: "must be a lowercase domain name like app.example.com" })
+    .superRefine((v, ctx) => {
+      const problem = domainNameProblem(v, wildcard);
+      if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+    });
+
+// What SNS accepts as an email endpoint, roughly: one @, no spaces, a dotted domain.
+const EMAIL = /^[^@\s"<>(),;:]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i;
+
+const percent = (fallback: number, what: string) =>
+  z
+    .number({ error: "must be a number from 1 to 100" })
+    .min(1, { error: "must be a number from 1 to 100" })
+    .max(100, { error: "must be a number from 1 to 100" })
+    .default(fallback)
+    .describe(what);
+
+/** berth:alarms' defaults: what a stack that says only `enabled: true` gets. */
+export const ALARM_DEFAULTS = {
+  emails: [] as string[],
+  elb5xxPercent: 5,
+  target5xxPercent: 5,
+  minRequests: 20,
+  unhealthyHosts: 1,
+  p99Seconds: 2,
+  cpuPercent: 85,
+  memoryPercent: 90,
+  diskPercent: 85,
+  evaluationMinutes: 5,
+};
 
 const commandArgv = specFields.commandArgv;
 const envMap = specFields.env;
@@ -275,6 +310,116 @@ const rawSchema = z.strictObject({
       { error: "must be a map (certificateArn, deletionProtection, idleTimeoutSeconds)" },
     )
     .default({ deletionProtection: false, idleTimeoutSeconds: 60 }),
+  "berth:domain": z
+    .strictObject(
+      {
+        name: domainName(false).describe(
+          "The app's host name (app.example.com): the certificate's domain, an A alias record at the ALB and the url output. Not a wildcard.",
+        ),
+        zone: domainName(false).describe(
+          "Name of the public Route 53 hosted zone (in the deploying account) that holds name and every alternative name; the validation and alias records go there.",
+        ),
+        alternativeNames: z
+          .array(domainName(true), { error: "must be a list of domain names" })
+          .default([])
+          .describe(
+            "More names on the certificate (at most 9), each inside zone; a wildcard *.x covers one label under x, not x itself. Non-wildcard names also get an A alias record.",
+          ),
+      },
+      { error: "must be a map (name, zone, alternativeNames)" },
+    )
+    .optional()
+    .describe(
+      "A domain with TLS: an ACM certificate validated through DNS in the zone, on the HTTPS listener, with HTTP redirected to HTTPS. Excludes berth:loadBalancer.certificateArn.",
+    ),
+  "berth:alarms": z
+    .strictObject(
+      {
+        enabled: z
+          .boolean({ error: "must be true or false" })
+          .describe(
+            "CloudWatch alarms on the ALB and every host, an SNS topic that mails them, the CloudWatch agent on the hosts (memory, disk) and a dashboard.",
+          ),
+        emails: z
+          .array(
+            z
+              .string({ error: "must be an email address like ops@example.com" })
+              .regex(EMAIL, { error: "must be an email address like ops@example.com" }),
+            { error: "must be a list of email addresses" },
+          )
+          .max(20, { error: "must list at most 20 addresses" })
+          .refine((list) => new Set(list.map((e) => e.toLowerCase())).size === list.length, {
+            error: "must not list an address twice",
+          })
+          .default(ALARM_DEFAULTS.emails)
+          .describe(
+            "Addresses subscribed to the alarm topic (each confirms once, from the mail AWS sends). Empty: the alarms notify no one, `up` says so, and the policy pack refuses it in production.",
+          ),
+        elb5xxPercent: percent(
+          ALARM_DEFAULTS.elb5xxPercent,
+          "Alarm when the ALB's own 5xx (no healthy host, a refused connection) exceed this % of requests.",
+        ),
+        target5xxPercent: percent(
+          ALARM_DEFAULTS.target5xxPercent,
+          "Alarm when the app's 5xx exceed this % of requests.",
+        ),
+        minRequests: wholeNumber(1, 100000)
+          .default(ALARM_DEFAULTS.minRequests)
+          .describe(
+            "A minute with fewer requests never breaches a 5xx share (one failed request of three is not an outage).",
+          ),
+        unhealthyHosts: wholeNumber(1, 50)
+          .default(ALARM_DEFAULTS.unhealthyHosts)
+          .describe("Alarm when at least this many hosts fail the ALB's health check."),
+        p99Seconds: z
+          .number({ error: "must be a number of seconds from 0.01 to 60" })
+          .min(0.01, { error: "must be a number of seconds from 0.01 to 60" })
+          .max(60, { error: "must be a number of seconds from 0.01 to 60" })
+          .default(ALARM_DEFAULTS.p99Seconds)
+          .describe("Alarm when the 99th percentile of the app's response time exceeds this."),
+        cpuPercent: percent(
+          ALARM_DEFAULTS.cpuPercent,
+          "Alarm when a host's average CPU exceeds this.",
+        ),
+        memoryPercent: percent(
+          ALARM_DEFAULTS.memoryPercent,
+          "Alarm when a host's used memory exceeds this % (CloudWatch agent).",
+        ),
+        diskPercent: percent(
+          ALARM_DEFAULTS.diskPercent,
+          "Alarm when a host's root file system is fuller than this % (CloudWatch agent).",
+        ),
+        evaluationMinutes: wholeNumber(1, 60)
+          .default(ALARM_DEFAULTS.evaluationMinutes)
+          .describe(
+            "Consecutive minutes a value must breach before its alarm fires (status checks: 2; CPU: in 5-minute periods).",
+          ),
+      },
+      {
+        error:
+          "must be a map (enabled, emails, elb5xxPercent, target5xxPercent, minRequests, unhealthyHosts, p99Seconds, cpuPercent, memoryPercent, diskPercent, evaluationMinutes)",
+      },
+    )
+    .default({ enabled: false, ...ALARM_DEFAULTS }),
+  "berth:appLogs": z
+    .strictObject(
+      {
+        enabled: z
+          .boolean({ error: "must be true or false" })
+          .describe(
+            "The app's containers (web, workers, the release command) log to CloudWatch Logs through docker's awslogs driver: one group per process type, /berth/<app>/<stack>/<process>, one stream per host and container. The local fleet keeps json-file.",
+          ),
+        retentionInDays: z
+          .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(", ")}` })
+          .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+            error: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+          })
+          .default(30)
+          .describe("Days CloudWatch Logs keeps each event of the app's log groups."),
+      },
+      { error: "must be a map (enabled, retentionInDays)" },
+    )
+    .default({ enabled: false, retentionInDays: 30 }),
   "berth:logs": z
     .strictObject(
       {
@@ -344,6 +489,12 @@ export interface StackConfig {
   /** Plain here; the program wraps it in `pulumi.secret` before any resource sees it. */
   secretEnv: Record<string, string>;
   loadBalancer: RawConfig["berth:loadBalancer"];
+  /** A domain with a certificate berth requests and validates itself, or undefined. */
+  domain: RawConfig["berth:domain"];
+  /** CloudWatch alarms, their topic, the hosts' CloudWatch agent and the dashboard. */
+  alarms: RawConfig["berth:alarms"];
+  /** The app's container logs in CloudWatch Logs. */
+  appLogs: RawConfig["berth:appLogs"];
   /** ALB access logs and VPC flow logs to an S3 bucket the stack owns. */
   logs: RawConfig["berth:logs"];
   image: RawConfig["berth:image"];
@@ -503,6 +654,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         releaseCommand: release.command !== null,
       }),
     );
+  const domain = c["berth:domain"];
+  if (domain) problems.push(...domainProblems(domain, certificateArn));
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
 
   const worker = c["berth:worker"];
@@ -525,6 +678,9 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     env,
     secretEnv,
     loadBalancer: c["berth:loadBalancer"],
+    domain,
+    alarms: c["berth:alarms"],
+    appLogs: c["berth:appLogs"],
     logs: c["berth:logs"],
     image: c["berth:image"],
     tags: c["berth:tags"],

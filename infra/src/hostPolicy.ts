@@ -1,3 +1,4 @@
+import { appLogsStatement } from "./appLogs";
 import { hostKeyReadStatement } from "./hostKeys";
 
 /**
@@ -28,12 +29,31 @@ export function ecrImageRegistry(
 }
 
 /**
- * The host role's one inline policy: an ECR token, pulls from these repositories only, and reads
- * of these SSM parameters only (the hosts' host keys, by exact ARN).
+ * What the CloudWatch agent needs (berth:alarms): PutMetricData into its own namespace only.
+ * PutMetricData has no resource-level permissions (AWS requires "*"); the namespace condition key
+ * is what narrows it, instead of the managed CloudWatchAgentServerPolicy (any namespace, logs,
+ * ec2:Describe*, SSM parameters).
+ */
+export function agentMetricsStatement(namespace: string) {
+  return {
+    Sid: "CloudWatchAgentMetrics",
+    Effect: "Allow",
+    Action: "cloudwatch:PutMetricData",
+    Resource: "*",
+    Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+  };
+}
+
+/**
+ * The host role's one inline policy: an ECR token, pulls from these repositories only, reads
+ * of these SSM parameters only (the hosts' host keys, by exact ARN), and with a namespace the
+ * CloudWatch agent's metrics into it.
  */
 export function hostPullPolicy(
   repositoryArns: string[],
   hostKeyParameterArns: string[] = [],
+  agentMetricsNamespace?: string,
+  appLogGroupArns: string[] = [],
 ): string {
   const repositories = [...new Set(repositoryArns)].sort();
   return JSON.stringify({
@@ -56,6 +76,8 @@ export function hostPullPolicy(
           ]
         : []),
       ...(hostKeyParameterArns.length > 0 ? [hostKeyReadStatement(hostKeyParameterArns)] : []),
+      ...(agentMetricsNamespace ? [agentMetricsStatement(agentMetricsNamespace)] : []),
+      ...(appLogGroupArns.length > 0 ? [appLogsStatement(appLogGroupArns)] : []),
     ],
   });
 }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RegistryLogin } from "./agent/contract";
+import { cloudWatchAgentConfig, CW_AGENT_NAMESPACE } from "./alarms";
 import { architectureOf, dockerPlatform } from "./ami";
 import {
   certificateAccountProblem,
@@ -12,11 +13,13 @@ import {
 } from "./config";
 import { readAgentScript, readInstallHostKeyScript, readInstallPackagesScript } from "./files";
 import { buildReleaseSpec } from "./releaseSpec";
+import { AppLogGroups } from "./components/appLogGroups";
 import { Bastion } from "./components/bastion";
 import { Database } from "./components/database";
 import { secretEnvNames, withDatabaseEnv } from "./database/releaseEnv";
 import { databaseSettings, isProductionStage } from "./database/settings";
 import { ContainerImage } from "./components/containerImage";
+import { DomainAliases, DomainCertificate } from "./components/domain";
 import { HealthyTarget } from "./components/healthyTarget";
 import { Hosts } from "./components/hosts";
 import { LoadBalancer } from "./components/loadBalancer";
@@ -25,11 +28,12 @@ import { Network } from "./components/network";
 import { Release, SSH_USER } from "./components/release";
 import { renderCloudConfig } from "./cloudConfig";
 import { Deferred, deferred } from "./deferred";
+import { createMonitoring } from "./monitoring";
 import { HOST_HTTP_PORT } from "./components/network";
 
 /** What `pulumi stack output` shows. Only the environment is secret, and it is not in here. */
 export interface StackOutputs {
-  /** Where the app answers: https://<alb> with a certificate, else http://<alb>. */
+  /** Where the app answers: https://<berth:domain.name>, else https://<alb> with a certificate, else http://<alb>. */
   url: pulumi.Output<string>;
   /** The app image by digest (`repo@sha256:...`): what a promotion or rollback sets as berth:release.digest. */
   digest: pulumi.Output<string>;
@@ -41,6 +45,10 @@ export interface StackOutputs {
   bastion: pulumi.Output<string> | null;
   /** The bucket holding ALB access logs and VPC flow logs, or null. */
   logBucket: pulumi.Output<string> | null;
+  /** The CloudWatch dashboard's name (berth:alarms), or null. */
+  dashboard: string | null;
+  /** The SNS topic alarms publish to (berth:alarms), or null. */
+  alarmTopic: pulumi.Output<string> | null;
   /** The SSH user on hosts and bastion. */
   sshUser: string;
   /**
@@ -105,7 +113,9 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       egress: config.network.egress,
       sshAllowedCidrs: config.ssh.allowedCidrs,
       bastion: config.bastion.enabled,
-      https: config.loadBalancer.certificateArn !== undefined,
+      https: config.loadBalancer.certificateArn !== undefined || config.domain !== undefined,
+      hostMetrics: config.alarms.enabled,
+      hostLogs: config.appLogs.enabled,
     },
     checked,
   );
@@ -161,8 +171,18 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
           region: config.region,
           script: installHostKeyScript,
         },
+        cloudWatchAgentConfig: config.alarms.enabled ? cloudWatchAgentConfig() : undefined,
       }),
     );
+
+  // Before the hosts: the role's grant names them, and the agent's awslogs driver never creates one.
+  const appLogs = config.appLogs.enabled
+    ? new AppLogGroups(
+        `${config.app}-app-logs`,
+        { ...base, retentionInDays: config.appLogs.retentionInDays },
+        checked,
+      )
+    : undefined;
 
   const hosts = new Hosts(
     `${config.app}-hosts`,
@@ -181,6 +201,8 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       egressReady: network.egressReady,
       serving: serving.map((gate) => gate.promise),
       pullRepositoryArns: [images.app.pullRepositoryArn, images.proxy.pullRepositoryArn],
+      agentMetricsNamespace: config.alarms.enabled ? CW_AGENT_NAMESPACE : undefined,
+      appLogGroupArns: appLogs?.arns,
     },
     checked,
   );
@@ -215,6 +237,10 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       )
     : undefined;
 
+  const domainCertificate = config.domain
+    ? new DomainCertificate(`${config.app}-domain`, { ...base, domain: config.domain }, checked)
+    : undefined;
+
   const loadBalancer = new LoadBalancer(
     `${config.app}-lb`,
     {
@@ -223,7 +249,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
       subnetIds: network.publicSubnetIds,
       securityGroupId: network.albSecurityGroupId,
       healthPath: config.web.healthPath,
-      certificateArn: config.loadBalancer.certificateArn,
+      certificateArn: domainCertificate?.certificateArn ?? config.loadBalancer.certificateArn,
       deletionProtection: config.loadBalancer.deletionProtection,
       idleTimeoutSeconds: config.loadBalancer.idleTimeoutSeconds,
       accessLogs: logs ? { bucket: logs.bucketName, ready: logs.ready } : undefined,
@@ -231,6 +257,25 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     },
     checked,
   );
+
+  if (config.domain && domainCertificate)
+    new DomainAliases(
+      `${config.app}-domain-aliases`,
+      {
+        domain: config.domain,
+        zoneId: domainCertificate.zoneId,
+        target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId },
+      },
+      checked,
+    );
+
+  const monitoring = config.alarms.enabled
+    ? createMonitoring(config, base, checked, {
+        loadBalancer,
+        hosts: hosts.hosts.map((h) => ({ name: h.name, instanceId: h.instance.id })),
+        release: { app: images.app.imageByDigest, proxy: images.proxy.imageByDigest },
+      })
+    : undefined;
 
   const database = config.database
     ? new Database(
@@ -312,7 +357,7 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
   });
 
   return {
-    url: loadBalancer.url,
+    url: config.domain ? pulumi.output(`https://${config.domain.name}`) : loadBalancer.url,
     digest: images.app.imageByDigest,
     proxyDigest: images.proxy.imageByDigest,
     hosts: hosts.hosts.map((h) =>
@@ -328,6 +373,8 @@ function createStack(config: StackConfig, serving: Deferred<pulumi.Resource[]>[]
     ),
     bastion: bastion?.publicIp ?? null,
     logBucket: logs?.bucketName ?? null,
+    dashboard: monitoring?.dashboard.dashboardName ?? null,
+    alarmTopic: monitoring?.topic.topicArn ?? null,
     sshUser: SSH_USER,
     hostKeys: pinnedKeys,
     releases: release.summaries,

@@ -1,4 +1,5 @@
 import { ReleaseSpec } from "./agent/contract";
+import { awsLogging } from "./appLogs";
 import { StackConfig } from "./config";
 import { scheduledJob } from "./schedule";
 
@@ -35,5 +36,7 @@ export function buildReleaseSpec(
     },
     // Only when there are jobs: a stack without any keeps the spec, and so the hash, it had.
     ...(config.schedule.length > 0 ? { schedule: config.schedule.map(scheduledJob) } : {}),
+    // Only when set: a spec without it hashes as before, so turning the key on or off redeploys.
+    ...(config.appLogs?.enabled ? { logging: awsLogging(config.app, stack, config.region) } : {}),
   };
 }

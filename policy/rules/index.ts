@@ -58,6 +58,7 @@ import {
   rdsStorageEncrypted,
   rdsTlsEnforced,
 } from "./rds";
+import { productionAlarmsNotify } from "./alarms";
 
 /** Every rule of the berth pack, in the order the README's table lists them. */
 export const policies: Policies = [
@@ -117,6 +118,8 @@ export const policies: Policies = [
   remoteCommandPinsHostKey,
   remoteCommandDialBounded,
   releaseRollsInBatches,
+  // Alarms
+  productionAlarmsNotify,
   // Ownership
   requiredTags,
 ];

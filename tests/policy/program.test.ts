@@ -127,6 +127,16 @@ describe("the pack catches a misconfigured prod end to end", function () {
       overrides: { "berth:hosts": { ...prodHosts, instanceType: "m5.24xlarge" } },
       rule: "ec2-allowed-instance-types",
     },
+    {
+      title: "alarms that mail no one",
+      overrides: { "berth:alarms": { enabled: true, emails: [] } },
+      rule: "production-alarms-notify",
+    },
+    {
+      title: "no alarms",
+      overrides: { "berth:alarms": { enabled: false } },
+      rule: "production-alarms-notify",
+    },
   ];
   for (const c of cases) {
     it(`${c.title} -> ${c.rule}`, async () => {
@@ -139,4 +149,18 @@ describe("the pack catches a misconfigured prod end to end", function () {
       );
     });
   }
+});
+
+describe("the pack on prod with berth:domain", function () {
+  this.timeout(300_000);
+  it("a certificate berth requests, its records and the aliases: no mandatory violation", async () => {
+    const { run, pack } = await checkStack("prod", {
+      // prod's loadBalancer without its certificate ARN: the two exclude each other.
+      "berth:loadBalancer": { deletionProtection: true, idleTimeoutSeconds: 60 },
+      "berth:domain": { name: "shop.example.com", zone: "example.com" },
+    });
+    assert.equal(run.ofType("aws:acm/certificate:Certificate").length, 1);
+    const mandatory = pack.violations.filter((v) => v.enforcementLevel === "mandatory");
+    assert.deepEqual(mandatory.map(describeViolation), []);
+  });
 });

@@ -325,6 +325,83 @@ case "$1" in login) cat >/dev/null ;; pull) echo "manifest unknown" >&2; exit 1 
       }
     });
 
+    describe("the log driver comes from the spec", () => {
+      /** The docker run line of the release command (a one-off `run --rm`, made to fail here). */
+      const releaseRun = (logging?: Record<string, unknown>) => {
+        const r = agent(DEPLOY_ARGV, {
+          uid: 0,
+          input: input(fullSpec({ releaseCommand: ["migrate"], ...(logging ? { logging } : {}) })),
+          docker: `case "$*" in run*--rm*) exit 1 ;; esac`,
+        });
+        assert.equal(r.code, AGENT_EXIT.releaseCommand, r.stderr);
+        const run = r.dockerCalls.find((call) => call.startsWith("run --rm"));
+        assert.ok(run, r.dockerCalls.join(" | "));
+        return run;
+      };
+      const AWSLOGS = {
+        driver: "awslogs",
+        region: "eu-west-1",
+        groups: {
+          web: "/berth/web/prod/web",
+          worker: "/berth/web/prod/worker",
+          release: "/berth/web/prod/release",
+        },
+      };
+
+      it("awslogs (AWS hosts): the process type's group, the region, a stream per host and container, never blocking the app", () => {
+        const run = releaseRun(AWSLOGS);
+        const host = spawnSync("hostname", ["-s"], { encoding: "utf8" }).stdout.trim();
+        const name = /--name (\S+)/.exec(run)?.[1] ?? "";
+        assert.match(name, /^web-prod-release-/);
+        assert.ok(
+          run.includes(
+            `--log-driver awslogs --log-opt awslogs-region=eu-west-1 --log-opt awslogs-group=/berth/web/prod/release --log-opt awslogs-stream=${host}/${name} --log-opt mode=non-blocking --log-opt max-buffer-size=4m `,
+          ),
+          run,
+        );
+        assert.ok(
+          run.indexOf("--log-driver") < run.indexOf(DIGEST_IMAGE),
+          "flags before the image",
+        );
+      });
+
+      it("json-file (the local fleet's choice): only the driver", () => {
+        const run = releaseRun({ driver: "json-file" });
+        assert.ok(run.includes("--log-driver json-file "), run);
+        assert.ok(!run.includes("--log-opt"), run);
+      });
+
+      it("no logging in the spec: no flag, the daemon's default driver", () => {
+        assert.ok(!releaseRun().includes("--log-"));
+      });
+
+      const badLogging: [string, Record<string, unknown>, RegExp][] = [
+        [
+          "an unknown driver",
+          { driver: "syslog" },
+          /spec logging\.driver must be json-file or awslogs \(got 'syslog'\)/,
+        ],
+        [
+          "a log group with a space",
+          { ...AWSLOGS, groups: { ...AWSLOGS.groups, web: "/berth/web prod" } },
+          /spec logging\.groups\.web must be a log group name/,
+        ],
+        [
+          "a region that is not one",
+          { ...AWSLOGS, region: "eu-west-1; reboot" },
+          /spec logging\.region must be an AWS region/,
+        ],
+      ];
+      for (const [what, logging, message] of badLogging) {
+        it(`refuses ${what} before docker runs anything`, () => {
+          const r = agent(DEPLOY_ARGV, { uid: 0, input: input(fullSpec({ logging })) });
+          assert.equal(r.code, AGENT_EXIT.usage, r.stderr);
+          assert.match(r.summary.reason, message);
+          assert.ok(!r.dockerCalls.some((call) => /^(run|pull|login) /.test(call)));
+        });
+      }
+    });
+
     const badValues: [string, Record<string, unknown>, RegExp][] = [
       [
         "a port that is not a number",

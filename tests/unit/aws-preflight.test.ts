@@ -42,6 +42,20 @@ const RUNS: { title: string; run: () => Promise<ProgramRun> }[] = [
       }),
   },
   {
+    title: "staging with berth:domain (a certificate and Route 53 records)",
+    run: () =>
+      runProgram({
+        stack: "staging",
+        configOverrides: {
+          "berth:domain": {
+            name: "staging.shop.example.com",
+            zone: "example.com",
+            alternativeNames: ["*.staging.shop.example.com"],
+          },
+        },
+      }),
+  },
+  {
     title: "prod over plain HTTP, without a bastion",
     run: () =>
       runProgram({
@@ -135,6 +149,13 @@ describe("AWS preflight: what the stacks register keeps AWS's documented input r
       "iam-role-name",
       "iam-instance-profile-name",
       "ecr-repository-name",
+      "cloudwatch-alarm-name",
+      "cloudwatch-alarm-shape",
+      "cloudwatch-alarm-period",
+      "cloudwatch-dashboard",
+      "sns-topic-name",
+      "logs-group-name",
+      "logs-retention-days",
       "tag-key",
     ];
     assert.deepEqual(

@@ -60,7 +60,11 @@ describe("first boot: hosts are created only once their egress exists", () => {
       },
     });
     const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint");
-    assert.equal(endpoints.length, 4, "s3, ecr.api, ecr.dkr, ssm (the hosts' SSH host keys)");
+    assert.equal(
+      endpoints.length,
+      6,
+      "s3, ecr.api, ecr.dkr, ssm (the hosts' SSH host keys), monitoring (the CloudWatch agent), logs (the app's logs)",
+    );
     assertBootsAfter(run, ["aws:ec2/vpcEndpoint:VpcEndpoint"]);
   });
 });

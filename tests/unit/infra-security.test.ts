@@ -80,6 +80,8 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
       "Gateway com.amazonaws.eu-west-1.s3",
       "Interface com.amazonaws.eu-west-1.ecr.api",
       "Interface com.amazonaws.eu-west-1.ecr.dkr",
+      "Interface com.amazonaws.eu-west-1.logs",
+      "Interface com.amazonaws.eu-west-1.monitoring",
       "Interface com.amazonaws.eu-west-1.ssm",
     ]);
     assert.equal(run.ofType("aws:ec2/natGateway:NatGateway").length, 0);
@@ -185,7 +187,7 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
     assert.equal(build.platform, "linux/arm64", "images built for the Graviton hosts");
   });
 
-  it("lets only EC2 assume the host role, which may pull from the stack's two repositories and read the hosts' own host keys, nothing else", () => {
+  it("lets only EC2 assume the host role, which may pull from the stack's two repositories, read the hosts' own host keys, put the CloudWatch agent's metrics and (prod) write the app's logs, nothing else", () => {
     for (const run of [staging, prod]) {
       const [role] = run.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-hosts-"));
       assert.ok(role);
@@ -223,6 +225,11 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
         .map((r) => String(r.state.arn))
         .sort();
       assert.equal(repositories.length, 2);
+      const logGroups = run
+        .ofType("aws:cloudwatch/logGroup:LogGroup")
+        .map((g) => String(g.state.arn))
+        .sort();
+      assert.equal(logGroups.length, run.stack === "prod" ? 3 : 0);
       assert.deepEqual(JSON.parse(String(pull?.inputs.policy)), {
         Version: "2012-10-17",
         Statement: [
@@ -243,6 +250,25 @@ describe("infra security: rules, metadata, encryption, IAM, TLS", () => {
             Action: "ssm:GetParameter",
             Resource: hostKeyParameters,
           },
+          // berth:alarms: the CloudWatch agent's metrics, into its namespace only.
+          {
+            Sid: "CloudWatchAgentMetrics",
+            Effect: "Allow",
+            Action: "cloudwatch:PutMetricData",
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
+          },
+          // berth:appLogs (prod): docker's awslogs driver, into the app's own groups only.
+          ...(logGroups.length > 0
+            ? [
+                {
+                  Sid: "WriteAppLogs",
+                  Effect: "Allow",
+                  Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  Resource: logGroups.flatMap((arn) => [arn, `${arn}:log-stream:*`]),
+                },
+              ]
+            : []),
         ],
       });
       assert.equal(role.inputs.inlinePolicies, undefined);

@@ -12,8 +12,8 @@ import { INSTALL_PACKAGES_SOURCE } from "../../infra/src/files";
 
 describe("the first-boot package installer (infra/host/install-packages)", () => {
   let dir: string;
-  const run = (dnfFailures: number) => {
-    const result = spawnSync("bash", [INSTALL_PACKAGES_SOURCE], {
+  const run = (dnfFailures: number, extraPackages: string[] = []) => {
+    const result = spawnSync("bash", [INSTALL_PACKAGES_SOURCE, ...extraPackages], {
       encoding: "utf8",
       env: {
         ...process.env,
@@ -48,6 +48,14 @@ describe("the first-boot package installer (infra/host/install-packages)", () =>
     const result = run(0);
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(result.calls, ["dnf install -y docker jq amazon-ecr-credential-helper"]);
+  });
+
+  it("installs the packages it is given with them (the CloudWatch agent with berth:alarms)", () => {
+    const result = run(0, ["amazon-cloudwatch-agent"]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.calls, [
+      "dnf install -y docker jq amazon-ecr-credential-helper amazon-cloudwatch-agent",
+    ]);
   });
 
   it("retries with a growing pause until the install succeeds", () => {

@@ -48,6 +48,12 @@ export interface ReleaseSpec {
   /** The checks around the switch that stop a release which is healthy but serves errors. */
   guard: ReleaseGuard;
   /**
+   * Where the app's containers log. Absent: the host's docker default (AWS hosts: `local`; the
+   * local fleet: `json-file`). `awslogs`: one CloudWatch log group per process type, one stream
+   * per host and container.
+   */
+  logging?: ContainerLogging;
+  /**
    * Jobs the rollout's first host runs on a schedule (berth:schedule), each in a one-off container
    * of the current release. Absent when there are none, so a stack without jobs keeps its hash.
    */
@@ -69,6 +75,17 @@ export interface ScheduledJob {
   /** cron's rule: "either" when both day fields were restricted (a day matches if one does). */
   days: "both" | "either";
 }
+
+/** The docker log driver of the app's containers (web, workers, the release command). */
+export type ContainerLogging =
+  | { driver: "json-file" }
+  | {
+      driver: "awslogs";
+      /** The log groups' region. */
+      region: string;
+      /** The log group of each process type; the program creates them, the agent never does. */
+      groups: { web: string; worker: string; release: string };
+    };
 
 /** The deploy guard: smoke checks before the switch, a bake with switch-back after it. */
 export interface ReleaseGuard {
@@ -116,12 +133,18 @@ export const IMAGE_BY_DIGEST_PATTERN = "^[a-z0-9]+([._/:-][a-z0-9]+)*@sha256:[0-
 export const CONFIG_HASH_PATTERN = "^[0-9a-f]{64}$";
 /** An environment variable name. */
 export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+/** A CloudWatch Logs group name (berth's are /berth/<app>/<stack>/<process>). */
+export const LOG_GROUP_PATTERN = "^[A-Za-z0-9_/.#-]{1,512}$";
+/** An AWS region. */
+export const AWS_REGION_PATTERN = "^[a-z]{2}(-gov)?-[a-z]+-[0-9]$";
 
 export const APP_NAME = new RegExp(APP_NAME_PATTERN);
 export const STACK_NAME = new RegExp(STACK_NAME_PATTERN);
 export const IMAGE_BY_DIGEST = new RegExp(IMAGE_BY_DIGEST_PATTERN);
 export const CONFIG_HASH = new RegExp(CONFIG_HASH_PATTERN);
 export const ENV_NAME = new RegExp(ENV_NAME_PATTERN);
+export const LOG_GROUP = new RegExp(LOG_GROUP_PATTERN);
+export const AWS_REGION = new RegExp(AWS_REGION_PATTERN);
 
 /** The login user on every host (Amazon Linux 2023's, with passwordless sudo; the fleet's hosts copy it). */
 export const HOST_LOGIN_USER = "ec2-user";
@@ -363,6 +386,7 @@ export function renderAgentContractBlock(): string {
     `readonly STACK_NAME_RE='${STACK_NAME_PATTERN}'`,
     `readonly IMAGE_BY_DIGEST_RE='${IMAGE_BY_DIGEST_PATTERN}'`,
     `readonly CONFIG_HASH_RE='${CONFIG_HASH_PATTERN}'`,
+    `readonly LOG_GROUP_RE='${LOG_GROUP_PATTERN}' AWS_REGION_RE='${AWS_REGION_PATTERN}'`,
     `readonly LABEL_APP=${LABEL.app} LABEL_STACK=${LABEL.stack} LABEL_ROLE=${LABEL.role}`,
     `readonly LABEL_DIGEST=${LABEL.digest} LABEL_CONFIG_HASH=${LABEL.configHash} LABEL_RELEASE=${LABEL.release}`,
     `readonly LABEL_JOB=${LABEL.job} JOB_NAME_RE='${JOB_NAME_PATTERN}'`,

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import {
   APP_NAME,
+  AWS_REGION,
   ENV_NAME,
   IMAGE_BY_DIGEST,
   JOB_NAME_PATTERN,
+  LOG_GROUP,
   ReleaseGuard,
   ReleaseSpec,
   STACK_NAME,
@@ -142,6 +144,24 @@ export const releaseSpecSchema = z.strictObject({
       }),
     )
     .min(1)
+    .optional(),
+  logging: z
+    .discriminatedUnion(
+      "driver",
+      [
+        z.strictObject({ driver: z.literal("json-file") }),
+        z.strictObject({
+          driver: z.literal("awslogs"),
+          region: matching(AWS_REGION, "must be an AWS region like eu-west-1"),
+          groups: z.strictObject({
+            web: matching(LOG_GROUP, "must be a log group name"),
+            worker: matching(LOG_GROUP, "must be a log group name"),
+            release: matching(LOG_GROUP, "must be a log group name"),
+          }),
+        }),
+      ],
+      { error: "must be json-file or awslogs" },
+    )
     .optional(),
 });
 

@@ -64,6 +64,10 @@ export interface HostsArgs {
    * program (the ALB and the release come after the hosts), hence promises.
    */
   serving?: Promise<pulumi.Resource[]>[];
+  /** The CloudWatch agent's namespace (berth:alarms): the role may put metrics there only. */
+  agentMetricsNamespace?: string;
+  /** The app's log groups (berth:appLogs): the role may write to these only. */
+  appLogGroupArns?: pulumi.Input<string>[];
 }
 
 export interface Host {
@@ -158,11 +162,14 @@ export class Hosts extends pulumi.ComponentResource {
           .all([
             pulumi.all(args.pullRepositoryArns),
             pulumi.all(hostKeys.map((k) => k.parameterArn)),
+            pulumi.all(args.appLogGroupArns ?? []),
           ])
-          .apply(([arns, parameterArns]) =>
+          .apply(([arns, parameterArns, logGroupArns]) =>
             hostPullPolicy(
               arns.filter((a): a is string => Boolean(a)),
               parameterArns,
+              args.agentMetricsNamespace,
+              logGroupArns,
             ),
           ),
       },

@@ -29,8 +29,11 @@ export interface LoadBalancerArgs {
   securityGroupId: pulumi.Input<string>;
   /** The app's health path, checked through nginx. */
   healthPath: string;
-  /** An ACM certificate: HTTPS on 443 and HTTP redirected to it. Without: plain HTTP on 80. */
-  certificateArn?: string;
+  /**
+   * An ACM certificate: HTTPS on 443 and HTTP redirected to it (301). Without: plain HTTP on 80.
+   * One berth requests itself comes from its validation, so the listener waits until it is issued.
+   */
+  certificateArn?: pulumi.Input<string>;
   /** Refuse deletion of the ALB (prod). */
   deletionProtection: boolean;
   idleTimeoutSeconds: number;
@@ -43,6 +46,12 @@ export interface LoadBalancerArgs {
 /** The ALB, its target group of hosts and its listeners. */
 export class LoadBalancer extends pulumi.ComponentResource {
   public readonly dnsName: pulumi.Output<string>;
+  /** The ALB's canonical hosted zone id: what a Route 53 alias record points at. */
+  public readonly zoneId: pulumi.Output<string>;
+  /** `app/<name>/<id>`: CloudWatch's LoadBalancer dimension. */
+  public readonly arnSuffix: pulumi.Output<string>;
+  /** `targetgroup/<name>/<id>`: CloudWatch's TargetGroup dimension. */
+  public readonly targetGroupArnSuffix: pulumi.Output<string>;
   /** https://... with a certificate, else http://... */
   public readonly url: pulumi.Output<string>;
   /** The hosts' target group. */
@@ -90,6 +99,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       parent,
     );
     this.targetGroupArn = targets.arn;
+    this.targetGroupArnSuffix = targets.arnSuffix;
     this.attachments = args.instanceIds.map(
       (instanceId, i) =>
         new aws.lb.TargetGroupAttachment(
@@ -151,6 +161,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     }
 
     this.dnsName = alb.dnsName;
+    this.zoneId = alb.zoneId;
+    this.arnSuffix = alb.arnSuffix;
     this.url = pulumi.interpolate`${args.certificateArn ? "https" : "http"}://${alb.dnsName}`;
     this.registerOutputs({ dnsName: this.dnsName, url: this.url });
   }

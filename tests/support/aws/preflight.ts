@@ -12,6 +12,7 @@
  * the field the problem must name) and one that keeps it. Everything here is pure.
  */
 import { lifecyclePolicyProblems } from "./ecrLifecycle";
+import { monitoringRules } from "./preflightMonitoring";
 
 type Fields = Record<string, unknown>;
 
@@ -2206,6 +2207,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ...iamRules,
   ...serviceRules,
   ...rdsRules,
+  ...monitoringRules,
   ...tagRules,
 ];
 

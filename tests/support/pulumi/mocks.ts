@@ -193,6 +193,20 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
           reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
         };
       }
+      case "aws:route53/getZone:getZone": {
+        // Every public zone the tests name exists in the mocked account; its id derives from its name.
+        const name = String(args.inputs.name).replace(/\.$/, "");
+        const zoneId = `Z${fakeHex(`zone/${name}`, 20).toUpperCase()}`;
+        return {
+          id: zoneId,
+          zoneId,
+          name,
+          privateZone: false,
+          arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+          nameServers: ["ns-1.awsdns-01.org"],
+          resourceRecordSetCount: 2,
+        };
+      }
       default: {
         const error = new Error(
           `no mock for invoke ${args.token}: add one to tests/support/pulumi/mocks.ts`,
@@ -341,6 +355,64 @@ export class AwsLikeMocks implements pulumi.runtime.Mocks {
       }
       case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
         return withState(`${String(plain.targetGroupArn)}-${String(plain.targetId)}`);
+      case "aws:acm/certificate:Certificate": {
+        const id = arn(
+          "acm",
+          `certificate/${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`,
+        );
+        const names = [
+          String(plain.domainName),
+          ...((plain.subjectAlternativeNames ?? []) as string[]),
+        ];
+        // Like ACM: one option per name; a wildcard and its base share one CNAME.
+        const domainValidationOptions = names.map((domainName) => {
+          const base = domainName.replace(/^\*\./, "");
+          const token = fakeHex(`acm/${base}`, 32);
+          return {
+            domainName,
+            resourceRecordName: `_${token}.${base}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: `_${fakeHex(`acm-value/${base}`, 32)}.xlfgrmvvlj.acm-validations.aws.`,
+          };
+        });
+        return withState(id, { arn: id, domainValidationOptions, status: "PENDING_VALIDATION" });
+      }
+      case "aws:acm/certificateValidation:CertificateValidation":
+        return withState(`${String(plain.certificateArn)}-validation`, {
+          certificateArn: plain.certificateArn,
+        });
+      case "aws:route53/record:Record": {
+        const fqdn = String(plain.name).replace(/\.$/, "");
+        return withState(`${String(plain.zoneId)}_${fqdn}_${String(plain.type)}`, { fqdn });
+      }
+      case "aws:cloudwatch/logGroup:LogGroup": {
+        const name = String(plain.name ?? autoName(args.name));
+        // The provider's arn has no trailing ":*".
+        return withState(name, { name, arn: arn("logs", `log-group:${name}`) });
+      }
+      case "aws:kms/key:Key": {
+        const keyId = `${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`;
+        return withState(keyId, { keyId, arn: arn("kms", `key/${keyId}`) });
+      }
+      case "aws:sns/topic:Topic": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(arn("sns", name), { name, arn: arn("sns", name) });
+      }
+      case "aws:sns/topicSubscription:TopicSubscription": {
+        const id = `${String(plain.topic)}:${hex(8)}-${hex(12).slice(8)}-4${hex(15).slice(12)}-a${hex(18).slice(15)}-${hex(30).slice(18)}`;
+        // Email subscriptions stay pending until the address confirms.
+        return withState(id, { arn: id, pendingConfirmation: plain.protocol === "email" });
+      }
+      case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+        const name = String(plain.name ?? autoName(args.name));
+        return withState(name, { name, arn: arn("cloudwatch", `alarm:${name}`) });
+      }
+      case "aws:cloudwatch/dashboard:Dashboard": {
+        const name = String(plain.dashboardName);
+        return withState(name, {
+          dashboardArn: `arn:${partition}:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${name}`,
+        });
+      }
       case "random:index/randomBytes:RandomBytes": {
         // Random like the provider's, but derived from the name: the same run gives the same key.
         const bytes = Buffer.from(

@@ -14,6 +14,10 @@ export interface VpcEndpointsArgs {
    * subnets they get a network interface in and their security group. undefined: none.
    */
   ecr: { subnetIds: pulumi.Input<string>[]; securityGroupId: pulumi.Input<string> } | undefined;
+  /** With `ecr`: CloudWatch's `monitoring` endpoint too, for the CloudWatch agent's metrics. */
+  monitoring?: boolean;
+  /** With `ecr`: CloudWatch Logs' `logs` endpoint too, for docker's awslogs driver. */
+  logs?: boolean;
 }
 
 /**
@@ -42,7 +46,15 @@ export function createVpcEndpoints(
   return [
     s3,
     // ssm: the hosts fetch their SSH host key (hostKeys.ts) at first boot.
-    ...["ecr.api", "ecr.dkr", "ssm"].map((service) => {
+    // monitoring: the CloudWatch agent's PutMetricData (berth:alarms); logs: the app's containers
+    // (berth:appLogs).
+    ...[
+      "ecr.api",
+      "ecr.dkr",
+      "ssm",
+      ...(args.monitoring ? ["monitoring"] : []),
+      ...(args.logs ? ["logs"] : []),
+    ].map((service) => {
       return new aws.ec2.VpcEndpoint(
         `${scope.name}-${service.replace(".", "-")}`,
         {

@@ -43,6 +43,13 @@ export interface NetworkArgs {
   bastion: boolean;
   /** Whether the ALB also listens on 443 (a certificate is configured). */
   https: boolean;
+  /**
+   * Whether the hosts publish CloudWatch metrics (berth:alarms): with egress `endpoints` they
+   * then need the `monitoring` interface endpoint too.
+   */
+  hostMetrics?: boolean;
+  /** Whether the app logs to CloudWatch Logs (berth:appLogs): with `endpoints`, the `logs` endpoint. */
+  hostLogs?: boolean;
 }
 
 /**
@@ -109,6 +116,8 @@ export class Network extends pulumi.ComponentResource {
         ecr: groups.endpoints
           ? { subnetIds: this.hostSubnetIds, securityGroupId: groups.endpoints.id }
           : undefined,
+        monitoring: args.hostMetrics ?? false,
+        logs: args.hostLogs ?? false,
       });
       this.egressReady.push(...endpoints);
     }
