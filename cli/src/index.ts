@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { commandContext } from "./commands/context";
+import type { LogsClient } from "./cloudwatch-logs";
 import { registerDeploy } from "./commands/deploy";
 import { registerExec } from "./commands/exec";
 import { registerImportHeroku } from "./commands/import-heroku";
@@ -25,6 +26,8 @@ export interface CliDeps {
   root: string;
   out(text: string): void;
   err(text: string): void;
+  /** CloudWatch Logs for `berth logs` on a stack with berth:appLogs (tests pass a fake). */
+  cloudWatchLogs?(region: string): LogsClient;
 }
 
 export const defaultDeps: CliDeps = {
