@@ -254,6 +254,28 @@ describe("the worker process (same image, `node dist/worker.js`) on a real Postg
     ]);
   });
 
+  it("SIGKILL mid-job loses nothing either: the dead connection's transaction rolls back and the job is retaken", async function () {
+    const second = `${RUN_PREFIX}-worker-2`;
+    const job = await enqueue({ text: "killed one", durationMs: 4000 });
+    await waitFor("the worker to take the job", async () =>
+      (await psql(`SELECT count(*) FROM job_attempts WHERE job_id = '${job}'`))[0] === "1"
+        ? true
+        : undefined,
+    );
+    await docker(["kill", "--signal", "KILL", second]);
+    assert.equal(await waitForExit(second), 137);
+    await startWorker();
+    await waitFor(
+      "the job to be done by the next worker",
+      async () => ((await jobState(job)) === "done" ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
+    assert.deepEqual(await psql(`SELECT count(*) FROM job_results WHERE job_id = '${job}'`), ["1"]);
+    assert.deepEqual(await psql(`SELECT count(*) FROM job_attempts WHERE job_id = '${job}'`), [
+      "2",
+    ]);
+  });
+
   it("without DATABASE_URL it still starts, beats and stops cleanly", async function () {
     const worker = await startWorker(false);
     const beat = await waitFor("a heartbeat", () => heartbeat(worker));
