@@ -37,9 +37,9 @@ export interface WebConfig extends CommonConfig {
 }
 
 export interface WorkerConfig extends CommonConfig {
-  /** Directory holding `incoming/`, `processing/`, `done/`, `failed/` and `heartbeat.json`. */
-  queueDir: string;
-  /** Pause between two polls of the queue. */
+  /** Directory holding the worker's `heartbeat.json` (WORKER_STATE_DIR). */
+  stateDir: string;
+  /** Pause between two polls of an empty queue. */
   intervalMs: number;
 }
 
@@ -125,15 +125,20 @@ export function readWebConfig(env: Env): WebConfig {
   return config;
 }
 
+/** The release command's settings (migrate.ts): the release it runs for. */
+export function readReleaseConfig(env: Env): CommonConfig {
+  return readCommon(env);
+}
+
 export function readWorkerConfig(env: Env): WorkerConfig {
   const common = readCommon(env);
-  const queueDir = (env.WORKER_QUEUE_DIR ?? "").trim() || "/tmp/berth-worker";
-  if (!queueDir.startsWith("/")) {
-    throw new ConfigError(`WORKER_QUEUE_DIR must be an absolute path (got ${show(queueDir)})`);
+  const stateDir = (env.WORKER_STATE_DIR ?? "").trim() || "/tmp/berth-worker";
+  if (!stateDir.startsWith("/")) {
+    throw new ConfigError(`WORKER_STATE_DIR must be an absolute path (got ${show(stateDir)})`);
   }
   return {
     ...common,
-    queueDir,
+    stateDir,
     intervalMs: integerVar(env, "WORKER_INTERVAL_MS", 1000, 10, 3_600_000),
   };
 }

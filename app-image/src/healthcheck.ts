@@ -18,7 +18,7 @@ function isWorker(): boolean {
 }
 
 function checkWorker(): never {
-  const dir = process.env.WORKER_QUEUE_DIR || "/tmp/berth-worker";
+  const dir = process.env.WORKER_STATE_DIR || "/tmp/berth-worker";
   const intervalMs = Number(process.env.WORKER_INTERVAL_MS) || 1000;
   try {
     const beat = JSON.parse(readFileSync(join(dir, "heartbeat.json"), "utf8")) as {

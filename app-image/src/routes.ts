@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Pool } from "pg";
 import type { WebConfig } from "./config";
+import { JOB_BY_ID_ROUTE, jobRoutes } from "./job-routes";
 import { errorFields, log } from "./log";
 
 /** Shared between the request handler and the shutdown sequence. */
@@ -44,8 +46,10 @@ function routes(
   config: WebConfig,
   state: ServiceState,
   sendJson: SendJson,
+  pool: Pool | null,
 ): Record<string, Record<string, Handler>> {
   return {
+    ...jobRoutes(pool, sendJson),
     "/": {
       GET: (_req, res) =>
         sendJson(res, 200, { message: "Hello from berth", release: config.release }),
@@ -53,6 +57,9 @@ function routes(
     "/version": {
       GET: (_req, res) => sendJson(res, 200, { release: config.release, digest: config.digest }),
     },
+    // Health is the process's, not the database's: a database blip must not take every host out
+    // of the load balancer (or fail a deploy's health gate) while "/" and the rest still work.
+    // The job routes answer 503 on their own; the release command proves the database reachable.
     [config.healthPath]: {
       GET: (_req, res) => {
         res.setHeader("cache-control", "no-store");
@@ -141,10 +148,17 @@ function hasOneValidHost(req: IncomingMessage): boolean {
   return hosts.length <= 1 && HOST.test(hosts[0] ?? "");
 }
 
-/** The web process's request handler: routing, JSON responses and one log line per request. */
-export function createRequestHandler(config: WebConfig, state: ServiceState) {
+/**
+ * The web process's request handler: routing, JSON responses and one log line per request. The
+ * job routes use `pool`; without one (no DATABASE_URL) they answer 503.
+ */
+export function createRequestHandler(
+  config: WebConfig,
+  state: ServiceState,
+  pool: Pool | null = null,
+) {
   const sendJson = jsonSender(state);
-  const table = routes(config, state, sendJson);
+  const table = routes(config, state, sendJson, pool);
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, url: URL | null): void => {
     if (!url || !hasOneValidHost(req)) {
@@ -161,7 +175,8 @@ export function createRequestHandler(config: WebConfig, state: ServiceState) {
       sendJson(res, 413, { error: "payload_too_large", limitBytes: MAX_BODY_BYTES });
       return;
     }
-    const methods = table[url.pathname];
+    const route = url.pathname.startsWith("/jobs/") ? JOB_BY_ID_ROUTE : url.pathname;
+    const methods = table[route];
     if (!methods) {
       sendJson(res, 404, { error: "not_found", path: url.pathname });
       return;

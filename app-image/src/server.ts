@@ -8,10 +8,14 @@
 import { createServer } from "node:http";
 import { answerMalformedRequests } from "./client-errors";
 import { loadConfigOrExit, readWebConfig } from "./config";
+import { createPool, readDatabaseConfig } from "./database";
 import { errorFields, log } from "./log";
 import { createRequestHandler, ServiceState } from "./routes";
 
 const config = loadConfigOrExit(readWebConfig);
+const database = loadConfigOrExit((env) => readDatabaseConfig(env));
+// Opens no connection until a job route needs one: the web process starts without its database.
+const pool = database ? createPool(database, "berth-web") : null;
 const state: ServiceState = { draining: false };
 const server = createServer(
   {
@@ -20,7 +24,7 @@ const server = createServer(
     // slow-header client hold its connection that much longer.
     connectionsCheckingInterval: 1000,
   },
-  createRequestHandler(config, state),
+  createRequestHandler(config, state, pool),
 );
 // Longer than nginx's upstream keepalive_timeout, so the proxy, not the app, closes idle
 // connections and never sends a request on a connection the app is closing.
@@ -40,6 +44,7 @@ server.listen(config.port, () => {
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    database: database ? { poolMax: database.poolMax } : "none (DATABASE_URL is not set)",
   });
 });
 
@@ -62,8 +67,12 @@ function shutdown(signal: NodeJS.Signals): void {
   setTimeout(() => {
     log("info", "no longer accepting connections; waiting for in-flight requests");
     server.close(() => {
-      log("info", "stopped", { signal });
-      process.exit(0);
+      void (pool?.end() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => {
+          log("info", "stopped", { signal });
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
   }, config.drainDelayMs);

@@ -1,78 +1,93 @@
 /**
  * The background worker: `node dist/worker.js`, same image as the web process.
  *
- * Every WORKER_INTERVAL_MS it writes a heartbeat and runs the jobs waiting in WORKER_QUEUE_DIR
- * (see job-queue.ts), logging each one. SIGTERM lets the current batch finish, writes a final
- * "stopped" heartbeat and exits 0; SHUTDOWN_TIMEOUT_MS bounds that with exit code 1.
+ * It takes jobs from the Postgres queue one at a time (job-store.ts) and writes a heartbeat
+ * between them; an empty queue is polled every WORKER_INTERVAL_MS. Without DATABASE_URL there is
+ * no queue: it only writes its heartbeat. SIGTERM abandons the job in hand (its transaction rolls
+ * back, so another worker takes it again), writes a final "stopped" heartbeat and exits 0;
+ * SHUTDOWN_TIMEOUT_MS bounds that with exit code 1.
  */
 import { loadConfigOrExit, readWorkerConfig } from "./config";
-import { ensureQueueDirs, processPending, writeHeartbeat } from "./job-queue";
+import { createPool, readDatabaseConfig } from "./database";
+import { writeHeartbeat } from "./heartbeat";
+import { takeAndRunJob } from "./job-store";
 import { errorFields, log } from "./log";
 
-const BATCH_SIZE = 50;
-
 const config = loadConfigOrExit(readWorkerConfig);
-let stopping = false;
-let wake: (() => void) | undefined;
-let processed = 0;
-let failed = 0;
+const database = loadConfigOrExit((env) => readDatabaseConfig(env));
+// One job at a time needs two connections: the job's transaction and its attempt record.
+const pool = database ? createPool({ ...database, poolMax: 2 }, "berth-worker") : null;
+const stopping = new AbortController();
+const counts = { processed: 0, failed: 0, interrupted: 0 };
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    wake = () => {
+    stopping.signal.addEventListener("abort", () => {
       clearTimeout(timer);
       resolve();
-    };
+    });
   });
 }
 
-async function tick(): Promise<void> {
-  for (const outcome of await processPending(config.queueDir, config.release, BATCH_SIZE)) {
-    if (outcome.ok) {
-      processed += 1;
-      log("info", "job done", { job: outcome.job, ...outcome.result });
+/** Runs jobs until the queue is empty or the worker stops. */
+async function drainQueue(): Promise<void> {
+  while (pool && !stopping.signal.aborted) {
+    const taken = await takeAndRunJob(pool, config.release, stopping.signal);
+    if (!taken) return;
+    if (taken.outcome === "done") {
+      counts.processed += 1;
+      log("info", "job done", { job: taken.job, ...taken.result });
+    } else if (taken.outcome === "failed") {
+      counts.failed += 1;
+      log("warn", "job failed", { job: taken.job, error: taken.error });
     } else {
-      failed += 1;
-      log("warn", "job failed", { job: outcome.job, error: outcome.error });
+      counts.interrupted += 1;
+      log("info", "job interrupted: rolled back, queued for another worker", { job: taken.job });
     }
   }
-  await writeHeartbeat(config.queueDir, {
-    state: "running",
-    release: config.release,
-    processed,
-    failed,
-  });
 }
 
+// One write at a time: the timer's beat never lands after the final "stopped" one.
+let beating: Promise<void> = Promise.resolve();
+const beat = (state: "running" | "stopped") =>
+  (beating = beating
+    .catch(() => undefined)
+    .then(() => writeHeartbeat(config.stateDir, { state, release: config.release, ...counts })));
+
 async function main(): Promise<void> {
-  await ensureQueueDirs(config.queueDir);
   log("info", "worker started", {
     release: config.release,
     digest: config.digest,
-    queueDir: config.queueDir,
+    queue: pool ? "postgres" : "none (DATABASE_URL is not set)",
     intervalMs: config.intervalMs,
   });
-  while (!stopping) {
+  // On a timer, not between jobs: a long job must not make the HEALTHCHECK think the worker hangs.
+  await beat("running");
+  const heartbeat = setInterval(
+    () => {
+      beat("running").catch((error: unknown) =>
+        log("warn", "heartbeat failed", errorFields(error)),
+      );
+    },
+    Math.min(config.intervalMs, 3000),
+  );
+  while (!stopping.signal.aborted) {
     try {
-      await tick();
+      await drainQueue();
     } catch (error) {
-      log("error", "worker tick failed", errorFields(error));
+      log("error", "job queue unavailable", errorFields(error));
     }
-    if (!stopping) await pause(config.intervalMs);
+    if (!stopping.signal.aborted) await pause(config.intervalMs);
   }
-  await writeHeartbeat(config.queueDir, {
-    state: "stopped",
-    release: config.release,
-    processed,
-    failed,
-  });
-  log("info", "worker stopped", { processed, failed });
+  clearInterval(heartbeat);
+  await pool?.end();
+  await beat("stopped");
+  log("info", "worker stopped", counts);
 }
 
 function stop(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
+  if (stopping.signal.aborted) return;
   log("info", "stopping", { signal, shutdownTimeoutMs: config.shutdownTimeoutMs });
   setTimeout(() => {
     log("warn", "shutdown timeout reached, exiting", {
@@ -80,7 +95,7 @@ function stop(signal: NodeJS.Signals): void {
     });
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
-  wake?.();
+  stopping.abort();
 }
 
 process.on("SIGTERM", () => stop("SIGTERM"));

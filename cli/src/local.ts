@@ -15,15 +15,25 @@ export const LOCAL_BAKE_SECONDS = 3;
 /** The app name the local fleet runs (the sample app under app-image/). */
 export const LOCAL_APP = "berth-demo";
 
+/** The sample app's release command: its migrations (node-pg-migrate), once per rollout. */
+export const LOCAL_RELEASE_COMMAND = ["node", "dist/migrate.js"];
+
+/** The app's database settings on the local fleet; none without a database. */
+export function localDatabaseEnv(databaseUrl?: string): Record<string, string> {
+  return databaseUrl ? { DATABASE_URL: databaseUrl, PGPOOL_MAX: "5" } : {};
+}
+
 /**
  * The release the local fleet runs: the sample app's web + worker and the project's nginx, with
- * the fleet's health path. The AWS stacks build theirs from config (infra/src/releaseSpec.ts);
+ * the fleet's health path. With the fleet's database, DATABASE_URL goes in the env (a secret:
+ * the agent keeps env values out of argv and logs) and the release command runs the migrations. The AWS stacks build theirs from config (infra/src/releaseSpec.ts);
  * both are checked by the same validator when the rollout plan renders them.
  */
 export function localReleaseSpec(
   images: { app: string; proxy: string },
   overrides: Partial<ReleaseSpec> = {},
   healthPath = fleetSettings().healthPath,
+  databaseUrl?: string,
 ): ReleaseSpec {
   return {
     app: LOCAL_APP,
@@ -32,8 +42,12 @@ export function localReleaseSpec(
     proxyImage: images.proxy,
     web: { command: null, port: 3000, healthPath },
     worker: { command: ["node", "dist/worker.js"], count: 1 },
-    releaseCommand: null,
-    env: { SHUTDOWN_TIMEOUT_MS: "8000", SHUTDOWN_DRAIN_DELAY_MS: "1000" },
+    releaseCommand: databaseUrl ? LOCAL_RELEASE_COMMAND : null,
+    env: {
+      SHUTDOWN_TIMEOUT_MS: "8000",
+      SHUTDOWN_DRAIN_DELAY_MS: "1000",
+      ...localDatabaseEnv(databaseUrl),
+    },
     timeouts: { healthSeconds: 30, drainSeconds: 2, stopSeconds: 10 },
     keepReleases: 3,
     guard: { ...RELEASE_GUARD_DEFAULTS, bakeSeconds: LOCAL_BAKE_SECONDS },

@@ -99,6 +99,22 @@ export function registryRunArgs(
   ];
 }
 
+/**
+ * The fleet's PostgreSQL 15 (Debian's), on the fleet network only (nothing published): its data on
+ * a named volume, its password as a read-only file from the state directory, never in env or argv.
+ */
+export function postgresRunArgs(prefix: string, passwordFile: string): string[] {
+  const names = fleetNames(prefix);
+  return [
+    ...fleetContainerRunArgs(prefix, names.postgres),
+    "--volume",
+    `${names.postgresVolume}:/var/lib/postgresql/data`,
+    "--volume",
+    `${passwordFile}:/run/berth/postgres-password:ro`,
+    names.postgresImage,
+  ];
+}
+
 /** The load balancer (HAProxy) on 127.0.0.1:lbPort, health-checking every host's nginx. */
 export function lbRunArgs(prefix: string, lbPort: number, configDir: string): string[] {
   const names = fleetNames(prefix);

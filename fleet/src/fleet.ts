@@ -2,9 +2,22 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { utils as sshUtils } from "ssh2";
-import { hostRunArgs, lbRunArgs, networkCreateArgs, registryRunArgs } from "./commands";
+import {
+  hostRunArgs,
+  lbRunArgs,
+  networkCreateArgs,
+  postgresRunArgs,
+  registryRunArgs,
+} from "./commands";
 import { docker, dockerSync, progress } from "./exec";
 import { renderHaproxyConfig, renderRegistryConfig } from "./lb-config";
+import {
+  FleetDatabase,
+  connectDatabase,
+  ensurePostgresPassword,
+  postgresPasswordFile,
+  waitForPostgres,
+} from "./postgres";
 import { FleetSettings, fleetNames } from "./settings";
 import { waitFor } from "./wait";
 
@@ -40,6 +53,8 @@ export interface Fleet {
    * staging's): as the hosts see it, as this machine reaches it, and its own password.
    */
   prodRegistry: { server: string; pushServer: string; password: string };
+  /** The fleet's PostgreSQL (RDS's stand-in); null for a fleet started before it had one. */
+  database: FleetDatabase | null;
   url: string;
 }
 
@@ -57,9 +72,12 @@ async function isRunning(name: string): Promise<boolean> {
   return result.stdout.trim() === "true";
 }
 
-/** Builds an image from fleet/images once per content: the tag carries the files' hash. */
-async function ensureFleetImage(dockerfile: string, name: string): Promise<string> {
-  const dir = path.join(__dirname, "..", "images");
+/** Builds an image from a fleet directory once per content: the tag carries the files' hash. */
+async function ensureFleetImage(
+  dockerfile: string,
+  name: string,
+  dir = path.join(__dirname, "..", "images"),
+): Promise<string> {
   const hash = sha256(
     fs
       .readdirSync(dir)
@@ -69,7 +87,7 @@ async function ensureFleetImage(dockerfile: string, name: string): Promise<strin
   ).slice(0, 12);
   const tag = `${name}:${hash}`;
   if (!(await exists("image", tag))) {
-    progress(`building ${tag} from fleet/images/${dockerfile} (once)`);
+    progress(`building ${tag} from fleet/${path.basename(dir)}/${dockerfile} (once)`);
     await docker(["build", "--quiet", "--tag", tag, "--file", path.join(dir, dockerfile), dir]);
   }
   await docker(["tag", tag, `${name}:latest`]);
@@ -113,7 +131,8 @@ async function outdated(name: string, image: string): Promise<boolean> {
 }
 
 async function ensureContainer(name: string, runArgs: string[], recreate = false) {
-  const fleetImages = [fleetNames("x").hostImage, fleetNames("x").servicesImage];
+  const { hostImage, servicesImage, postgresImage } = fleetNames("x");
+  const fleetImages = [hostImage, servicesImage, postgresImage];
   const image = runArgs.find((a) => fleetImages.includes(a));
   if (!recreate && image && (await outdated(name, image))) {
     progress(`${name} runs an older ${image}: recreating it (its volumes stay)`);
@@ -258,6 +277,11 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   fs.mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
   await ensureFleetImage("host.Dockerfile", "berth-fleet-host");
   await ensureFleetImage("services.Dockerfile", "berth-fleet-services");
+  await ensureFleetImage(
+    "postgres.Dockerfile",
+    "berth-fleet-postgres",
+    path.join(__dirname, "..", "postgres"),
+  );
 
   const keyFile = path.join(settings.stateDir, "id_ed25519");
   secretFile(keyFile, () => {
@@ -280,6 +304,12 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   const prodRegistryPassword = secretFile(
     path.join(settings.stateDir, "prod-registry-password"),
     () => randomBytes(18).toString("base64url"),
+  );
+  // The database boots while the hosts do; it is waited for at the end.
+  ensurePostgresPassword(settings);
+  await ensureContainer(
+    names.postgres,
+    postgresRunArgs(settings.prefix, postgresPasswordFile(settings)),
   );
   await ensureRegistry(settings, registryPassword);
   await ensureRegistry(settings, prodRegistryPassword, "prod");
@@ -339,8 +369,9 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
+  await waitForPostgres(settings.prefix);
   progress(
-    `fleet ${settings.prefix} is up: ${settings.hostCount} hosts, registry, LB on 127.0.0.1:${settings.lbPort}`,
+    `fleet ${settings.prefix} is up: ${settings.hostCount} hosts, registry, PostgreSQL, LB on 127.0.0.1:${settings.lbPort}`,
   );
   return connectFleet(settings);
 }
@@ -374,6 +405,7 @@ export function connectFleet(settings: FleetSettings): Fleet {
       pushServer: `127.0.0.1:${publishedPort(names.prodRegistry, 5000)}`,
       password: fs.existsSync(prodPasswordFile) ? fs.readFileSync(prodPasswordFile, "utf8") : "",
     },
+    database: connectDatabase(settings),
     // The port the last `up` published the LB on (tests pick a free one).
     url: `http://127.0.0.1:${fs.existsSync(lbPortFile) ? fs.readFileSync(lbPortFile, "utf8").trim() : settings.lbPort}`,
   };

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { localBaseImageBuildFlags } from "./base-images";
@@ -19,11 +20,17 @@ export function buildArgs(dockerfile: string, context: string, tag: string): str
   return args;
 }
 
+/**
+ * The local tags carry the checkout (a hash of its path): two checkouts on one machine building
+ * at once must not take each other's image under a shared tag between build and push.
+ */
+const CHECKOUT = createHash("sha256").update(REPO_ROOT).digest("hex").slice(0, 6);
+
 /** Builds the app image (app-image/Dockerfile) and the nginx image (nginx/Dockerfile). */
 export async function buildProjectImages(): Promise<{ app: string; proxy: string }> {
   const images = {
-    app: { tag: "berth-app:local", dir: path.join(REPO_ROOT, "app-image") },
-    proxy: { tag: "berth-nginx:local", dir: path.join(REPO_ROOT, "nginx") },
+    app: { tag: `berth-app:local-${CHECKOUT}`, dir: path.join(REPO_ROOT, "app-image") },
+    proxy: { tag: `berth-nginx:local-${CHECKOUT}`, dir: path.join(REPO_ROOT, "nginx") },
   };
   for (const { tag, dir } of Object.values(images)) {
     const dockerfile = path.join(dir, "Dockerfile");

@@ -65,6 +65,10 @@ export function fleetNames(prefix: string) {
     prodRegistry: `${prefix}-prod-registry`,
     prodRegistryVolume: `${prefix}-prod-registry-data`,
     prodRegistryServer: `${prefix}-prod-registry:5000`,
+    /** The fleet's PostgreSQL (RDS's stand-in) and its data volume, removed by `down`. */
+    postgres: `${prefix}-postgres`,
+    postgresVolume: `${prefix}-postgres-data`,
+    postgresImage: "berth-fleet-postgres:latest",
   };
 }
 

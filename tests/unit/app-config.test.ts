@@ -108,16 +108,16 @@ describe("app config: the web process", function () {
 });
 
 describe("app config: the worker process", function () {
-  it("defaults its queue directory and interval", function () {
+  it("defaults its state directory and interval", function () {
     const config = readWorkerConfig(BASE);
-    assert.equal(config.queueDir, "/tmp/berth-worker");
+    assert.equal(config.stateDir, "/tmp/berth-worker");
     assert.equal(config.intervalMs, 1000);
   });
 
-  it("names a relative WORKER_QUEUE_DIR and a malformed WORKER_INTERVAL_MS", function () {
+  it("names a relative WORKER_STATE_DIR and a malformed WORKER_INTERVAL_MS", function () {
     assert.equal(
-      configError(() => readWorkerConfig({ ...BASE, WORKER_QUEUE_DIR: "queue" })),
-      'WORKER_QUEUE_DIR must be an absolute path (got "queue")',
+      configError(() => readWorkerConfig({ ...BASE, WORKER_STATE_DIR: "state" })),
+      'WORKER_STATE_DIR must be an absolute path (got "state")',
     );
     assert.equal(
       configError(() => readWorkerConfig({ ...BASE, WORKER_INTERVAL_MS: "5" })),

@@ -74,7 +74,7 @@ export function registerDeploy(program: Command, context: CommandContext): void 
       // The fleet's hosts sign in to the registry with their credential helper, as EC2 hosts do
       // to ECR with theirs: no password travels with the deploy.
       const registry: RegistryLogin = { server: fleet.registryServer, method: "helper" };
-      const spec = localReleaseSpec(images, {}, settings.healthPath);
+      const spec = localReleaseSpec(images, {}, settings.healthPath, fleet.database?.url);
       const plan = planRollout({
         hosts: t.hosts.map((h) => h.name),
         spec,

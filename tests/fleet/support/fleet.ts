@@ -19,7 +19,12 @@ import { RELEASE_GUARD_DEFAULTS } from "../../../infra/src/agent/specSchema";
 import { readAgentScript } from "../../../infra/src/files";
 import { planRollout } from "../../../infra/src/rollout/plan";
 import { readStatuses } from "../../../cli/src/host-status";
-import { localConfigHashKey, localReleaseSpec, localTarget } from "../../../cli/src/local";
+import {
+  localConfigHashKey,
+  localDatabaseEnv,
+  localReleaseSpec,
+  localTarget,
+} from "../../../cli/src/local";
 import {
   ExecuteOptions,
   HostRun,
@@ -169,6 +174,7 @@ export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): Re
         SHUTDOWN_TIMEOUT_MS: "8000",
         SHUTDOWN_DRAIN_DELAY_MS: "1000",
         BERTH_TEST_SECRET: SECRET,
+        ...localDatabaseEnv(ctx().fleet.database?.url),
       },
       timeouts: { healthSeconds: 20, drainSeconds: 2, stopSeconds: 10 },
       // Smoke checks on, bake off: only the deploy-guard tests pay for a bake.
@@ -176,6 +182,7 @@ export function specFor(image: string, overrides: Partial<ReleaseSpec> = {}): Re
       ...overrides,
     },
     settings.healthPath,
+    ctx().fleet.database?.url,
   );
 }
 
