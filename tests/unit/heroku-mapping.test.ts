@@ -263,7 +263,7 @@ describe("heroku import: the mapping", () => {
     it("lists postdeploy and buildpacks with what to do instead", () => {
       assert.match(
         cannot(plan, /scripts\.postdeploy/)?.instead ?? "",
-        /npm run berth -- exec -s STACK -- bin\/rails db:seed/,
+        /npm run berth -- run -s STACK -- bin\/rails db:seed/,
       );
       assert.match(cannot(plan, /buildpacks/)?.instead ?? "", /Dockerfile/);
     });

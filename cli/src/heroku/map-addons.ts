@@ -53,7 +53,7 @@ export function mapScripts({ appJson }: HerokuInputs, plan: ImportPlan): void {
           : "a Heroku-only hook (review apps or Heroku CI)",
       instead:
         name === "postdeploy"
-          ? `run it once by hand after the first pulumi up: npm run berth -- exec -s STACK -- ${command}`
+          ? `run it once by hand after the first pulumi up: npm run berth -- run -s STACK -- ${command}`
           : "run it from your CI instead",
     });
   }
