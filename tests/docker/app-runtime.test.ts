@@ -59,7 +59,9 @@ describe("the app image's minimal runtime (node on a root of its own)", function
     assert.notEqual(shell.code, 0);
     assert.match(shell.stderr, /executable file not found/);
     // Every executable file outside /proc, /sys and /dev, shared libraries and the engine's
-    // /.dockerenv marker aside.
+    // /.dockerenv marker aside: node is the only program (ELF); the rest are JavaScript files of
+    // the app's dependencies that npm marked executable (bin scripts), which need node to run and
+    // have no /usr/bin/env to find it.
     const walk = await runNode(`const fs = require("fs"), path = require("path");
       const found = [];
       const walk = (dir) => {
@@ -71,9 +73,19 @@ describe("the app image's minimal runtime (node on a root of its own)", function
         }
       };
       walk("/");
-      console.log(JSON.stringify(found.filter((f) => !/\\.so(\\.[0-9]+)*$/.test(f))));`);
+      const elf = (f) => { const b = Buffer.alloc(4); const fd = fs.openSync(f, "r");
+        fs.readSync(fd, b, 0, 4, 0); fs.closeSync(fd); return b.toString("latin1") === "\\x7fELF"; };
+      const programs = found.filter((f) => !/\\.so(\\.[0-9]+)*$/.test(f));
+      console.log(JSON.stringify({ elf: programs.filter(elf), other: programs.filter((f) => !elf(f)) }));`);
     assert.equal(walk.code, 0, walk.stderr);
-    assert.deepEqual(JSON.parse(walk.stdout), ["/usr/local/bin/node"]);
+    const programs = JSON.parse(walk.stdout) as { elf: string[]; other: string[] };
+    assert.deepEqual(programs.elf, ["/usr/local/bin/node"]);
+    const outside = programs.other.filter((f) => !f.startsWith("/app/node_modules/"));
+    assert.deepEqual(outside, [], "executables other than node and dependencies' scripts");
+    assert.deepEqual(
+      (await runNode(`console.log(require("fs").existsSync("/usr/bin/env"))`)).stdout.trim(),
+      "false",
+    );
     const absent = await runNode(`const fs = require("fs");
       console.log(JSON.stringify(["/usr/local/lib/node_modules/npm", "/usr/local/bin/npm",
         "/usr/local/bin/npx", "/usr/share/doc", "/usr/share/man", "/usr/share/locale",
