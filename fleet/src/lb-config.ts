@@ -4,11 +4,14 @@ import { healthCheckFor } from "../../infra/src/healthCheck";
  * HAProxy's config for the local fleet's load balancer, standing in for the ALB: active health
  * checks of each host's nginx, retries of connection failures on another host, and no reuse of
  * server connections that nginx may be closing during a graceful reload. Checks run every second
- * (faster than the ALB's, so tests see a dead host leave quickly), but a check waits as long as
- * the ALB's does: a host that answers slowly because the 2 cores it shares are busy is slow, not
- * down.
+ * (so a host joins quickly), but a check waits as long as the ALB's does, and a host leaves only
+ * after failing for as long as the ALB needs to take it out (unhealthy threshold x interval):
+ * a host that answers slowly because the 2 cores all the hosts share are busy (three hosts
+ * rolling back at once) is slow, not down. A host that is really down costs nothing meanwhile:
+ * its requests are retried on another host.
  */
 export function renderHaproxyConfig(hostNames: string[], healthPath: string): string {
+  const check = healthCheckFor(healthPath);
   const servers = hostNames
     .map((name) => `  server ${name} ${name}:80 check resolvers docker init-addr none`)
     .join("\n");
@@ -37,8 +40,8 @@ backend hosts
   balance roundrobin
   option httpchk GET ${healthPath}
   http-check expect status 200
-  timeout check ${healthCheckFor(healthPath).timeout}s
-  default-server inter 1s fall 2 rise 2
+  timeout check ${check.timeout}s
+  default-server inter 1s fall ${check.unhealthyThreshold * check.interval} rise 2
 ${servers}
 `;
 }

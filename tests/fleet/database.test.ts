@@ -20,14 +20,13 @@ import {
   statuses,
 } from "./support/fleet";
 
-/** Dockerfile lines that add one migration file to a derived image's dist/migrations/. */
+/**
+ * Dockerfile lines that add one migration file to a derived image's dist/migrations/. The app
+ * image has no shell, so the file is written by node, from an exec-form RUN.
+ */
 function withMigration(name: string, source: string): string[] {
-  const encoded = Buffer.from(source).toString("base64");
-  return [
-    "USER root",
-    `RUN echo ${encoded} | base64 -d > /app/dist/migrations/${name}.js`,
-    "USER node",
-  ];
+  const write = `require("fs").writeFileSync(${JSON.stringify(`/app/dist/migrations/${name}.js`)}, ${JSON.stringify(source)})`;
+  return ["USER root", `RUN ${JSON.stringify(["node", "-e", write])}`, "USER node"];
 }
 
 const migrationsRun = () => count("SELECT count(*) FROM pgmigrations");

@@ -70,6 +70,9 @@ describe("fleet command builders", () => {
     assert.match(cfg, /retry-on all-retryable-errors/);
     // A slow check fails after the ALB's timeout, not after the 1 s between checks.
     assert.match(cfg, new RegExp(`timeout check ${healthCheckFor("/healthz").timeout}s`));
+    // A host leaves after failing as long as the ALB needs to take it out (2 x 5 s), checked each second.
+    const alb = healthCheckFor("/healthz");
+    assert.match(cfg, new RegExp(`inter 1s fall ${alb.unhealthyThreshold * alb.interval} `));
     assert.match(cfg, /bind :8080/);
   });
 

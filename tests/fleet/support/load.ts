@@ -8,6 +8,8 @@ export interface LoadCounts {
   errors: number;
   timeouts: number;
   durationS: number;
+  /** The non-2xx answers by status code (502 from nginx, 503 from the LB with no host up...). */
+  non2xxCodes: Record<string, number>;
 }
 
 /**
@@ -47,6 +49,13 @@ export async function underLoad<T>(
   }
   const r = await finished;
   const ok2xx = r["2xx"];
+  const byCode = (r as unknown as { statusCodeStats?: Record<string, { count: number }> })
+    .statusCodeStats;
+  const non2xxCodes = Object.fromEntries(
+    Object.entries(byCode ?? {})
+      .filter(([code]) => !code.startsWith("2"))
+      .map(([code, stats]) => [code, stats.count]),
+  );
   return {
     result,
     load: {
@@ -56,6 +65,7 @@ export async function underLoad<T>(
       errors: r.errors,
       timeouts: r.timeouts,
       durationS: r.duration,
+      non2xxCodes,
     },
   };
 }
