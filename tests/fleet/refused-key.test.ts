@@ -5,9 +5,9 @@
  * (the SSH provider alone would retry it until its 20-minute timeout); a wrong pinned host key
  * never gets as far as a login.
  */
+import { ed25519KeyPair } from "../support/ssh-key-pair";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { utils as sshUtils } from "ssh2";
 import { blobOfPublicKeyLine, fingerprintOf, publicKeyBlobOf } from "../../infra/src/sshKeys";
 import { SshEndpoint, probeLogin, waitForLogin } from "../../infra/src/sshLogin";
 import { ctx, figure, hosts } from "./support/fleet";
@@ -27,7 +27,7 @@ describe("fleet: a host that refuses the deployer's key fails the login check in
   });
 
   it("another key: refused in seconds, naming host, user and the key's fingerprint", async () => {
-    const wrong = sshUtils.generateKeyPairSync("ed25519").private;
+    const wrong = ed25519KeyPair().private;
     const host = hostOne();
     const started = Date.now();
     await assert.rejects(
@@ -49,7 +49,7 @@ describe("fleet: a host that refuses the deployer's key fails the login check in
 
   it("a wrong pinned host key: no login is attempted, and the presented key is named", async () => {
     const key = fs.readFileSync(ctx().fleet.identityFile, "utf8");
-    const other = sshUtils.generateKeyPairSync("ed25519").public;
+    const other = ed25519KeyPair().public;
     const reading = await probeLogin(hostOne(other), key);
     assert.equal(reading.outcome, "otherHostKey");
     const pinned = hostOne().hostKey;

@@ -1,16 +1,10 @@
 import * as assert from "node:assert/strict";
+import { ed25519KeyPair } from "../support/ssh-key-pair";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  AcceptConnection,
-  AuthContext,
-  Server,
-  ServerChannel,
-  Session,
-  utils as sshUtils,
-} from "ssh2";
+import { AcceptConnection, AuthContext, Server, ServerChannel, Session } from "ssh2";
 import { knownHostsLines } from "../../cli/src/local";
 import { capture } from "../../cli/src/run";
 import { Endpoint, describeIdentity, sshRunner, waitForSsh } from "../../cli/src/ssh";
@@ -22,8 +16,8 @@ import { Endpoint, describeIdentity, sshRunner, waitForSsh } from "../../cli/src
  * the CLI dials a fleet host.
  */
 async function lateSshd(sshdAfterMs: number, { acceptKeys = true } = {}) {
-  const hostKey = sshUtils.generateKeyPairSync("ed25519");
-  const client = sshUtils.generateKeyPairSync("ed25519");
+  const hostKey = ed25519KeyPair();
+  const client = ed25519KeyPair();
   const sshd = new Server({ hostKeys: [hostKey.private] }, (conn) => {
     conn.on("authentication", (ctx: AuthContext) =>
       ctx.method === "publickey" && acceptKeys ? ctx.accept() : ctx.reject(["publickey"]),

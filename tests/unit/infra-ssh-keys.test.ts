@@ -2,13 +2,13 @@
  * A deploy key that is not the pair of the public key the hosts get would make every SSH dial fail
  * until the step timeout (20 minutes per host); the config refuses it up front, by fingerprint.
  */
+import { ed25519KeyPair } from "../support/ssh-key-pair";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { utils as sshUtils } from "ssh2";
 import { ConfigError, parseStackConfig } from "../../infra/src/config";
 import { fingerprintOf, keyPairProblem, publicKeyBlobOf } from "../../infra/src/sshKeys";
 import { rawStackConfig } from "../support/pulumi/stackConfig";
@@ -52,7 +52,7 @@ function expectedPublicLine(privateKey: string): string {
 
 describe("the deploy key pair", () => {
   const keys: [string, string][] = [
-    ["OpenSSH ed25519", sshUtils.generateKeyPairSync("ed25519").private],
+    ["OpenSSH ed25519", ed25519KeyPair().private],
     ["PKCS#8 ed25519", pem("ed25519")],
     ["PKCS#1 RSA", pem("rsa")],
     ["PKCS#8 ECDSA P-256", pem("ec")],
@@ -67,7 +67,7 @@ describe("the deploy key pair", () => {
 
   it("names both fingerprints, never the key, when the private key is another pair's", () => {
     const [, privateKey] = keys[0]!;
-    const other = sshUtils.generateKeyPairSync("ed25519").public;
+    const other = ed25519KeyPair().public;
     const problem = keyPairProblem(privateKey, other) ?? "";
     assert.match(
       problem,
@@ -92,8 +92,7 @@ describe("the deploy key pair", () => {
 
   it("a stack config whose keys are not a pair is refused before anything runs", () => {
     const raw = rawStackConfig("staging");
-    (raw["berth:ssh"] as { publicKey: string }).publicKey =
-      sshUtils.generateKeyPairSync("ed25519").public;
+    (raw["berth:ssh"] as { publicKey: string }).publicKey = ed25519KeyPair().public;
     assert.throws(
       () => parseStackConfig(raw),
       (error: unknown) =>

@@ -5,14 +5,15 @@
  * naming the machine, the user and the key's fingerprint. The fleet suite repeats the refusal
  * against a fleet host's OpenSSH (tests/fleet/unreachable-host.test.ts).
  */
+import { ed25519KeyPair } from "../support/ssh-key-pair";
 import assert from "node:assert/strict";
 import * as net from "node:net";
-import { AuthContext, Connection, Server, TcpipRequestInfo, utils as sshUtils } from "ssh2";
+import { AuthContext, Connection, Server, TcpipRequestInfo } from "ssh2";
 import { LoginReading, SshEndpoint, probeLogin, waitForLogin } from "../../infra/src/sshLogin";
 import { fingerprintOf, publicKeyBlobOf } from "../../infra/src/sshKeys";
 
 type KeyPair = { private: string; public: string };
-const keyPair = (): KeyPair => sshUtils.generateKeyPairSync("ed25519");
+const keyPair = (): KeyPair => ed25519KeyPair();
 
 interface TestSshd {
   port: number;
