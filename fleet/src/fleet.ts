@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { utils as sshUtils } from "ssh2";
+import { ed25519KeyPair } from "./ssh-key-pair";
 import {
   hostRunArgs,
   lbRunArgs,
@@ -286,9 +286,7 @@ export async function fleetUp(settings: FleetSettings): Promise<Fleet> {
   const keyFile = path.join(settings.stateDir, "id_ed25519");
   secretFile(keyFile, () => {
     progress(`generating the fleet's SSH key at ${keyFile}`);
-    const pair = sshUtils.generateKeyPairSync("ed25519", {
-      comment: `${settings.prefix}-deployer`,
-    });
+    const pair = ed25519KeyPair(`${settings.prefix}-deployer`);
     fs.writeFileSync(`${keyFile}.pub`, pair.public + "\n");
     return pair.private;
   });
