@@ -8,7 +8,8 @@ import { healthCheckFor } from "../../infra/src/healthCheck";
  * after failing for as long as the ALB needs to take it out (unhealthy threshold x interval):
  * a host that answers slowly because the 2 cores all the hosts share are busy (three hosts
  * rolling back at once) is slow, not down. A host that is really down costs nothing meanwhile:
- * its requests are retried on another host.
+ * its requests are retried on another host. Only abnormal requests (errors, retries, redispatches)
+ * are logged, to the container's output: a test that saw a non-2xx can show which host and why.
  */
 export function renderHaproxyConfig(hostNames: string[], healthPath: string): string {
   const check = healthCheckFor(healthPath);
@@ -17,9 +18,13 @@ export function renderHaproxyConfig(hostNames: string[], healthPath: string): st
     .join("\n");
   return `global
   maxconn 2048
+  log stdout format raw local0
 
 defaults
   mode http
+  log global
+  option httplog
+  option dontlog-normal
   timeout connect 2s
   timeout client 30s
   timeout server 30s

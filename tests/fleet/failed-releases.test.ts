@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { AGENT_EXIT } from "../../infra/src/agent/contract";
 import { underLoad } from "./support/load";
 import {
+  assertNoFailedRequests,
   assertAllOn,
   convergedRelease,
   deploy,
@@ -44,11 +45,7 @@ describe("fleet: a bad release changes nothing", () => {
     assert.equal(result.results[0]!.exitCode, exitCode, result.error ?? "");
     assert.match(result.error ?? "", reason);
     assert.deepEqual(result.untouched, ["host-2", "host-3"]);
-    assert.equal(
-      load.errors + load.timeouts + load.non2xx,
-      0,
-      "requests failed during the failed rollout",
-    );
+    await assertNoFailedRequests(load, "during the failed rollout");
     await assertAllOn(current);
     assert.deepEqual(await servedDigests(), new Set([current]));
     const host1 = (await statuses())[0]!;

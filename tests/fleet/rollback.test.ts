@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { underLoad } from "./support/load";
 import {
+  assertNoFailedRequests,
   STATE,
   assertAllOn,
   convergedRelease,
@@ -47,11 +48,7 @@ describe("fleet: rollback", () => {
       figure(`rollback ${r.host} (ms)`, { total: r.ms, phases: r.summary?.durationsMs });
     }
     assert.equal(result.length, 3);
-    assert.equal(
-      load.errors + load.timeouts + load.non2xx,
-      0,
-      "requests failed during the rollback",
-    );
+    await assertNoFailedRequests(load, "during the rollback");
     assert.deepEqual(
       result.map((r) => r.summary?.release),
       expected,

@@ -35,11 +35,13 @@ import {
 import { capture } from "../../../cli/src/run";
 import { Endpoint, HostOutput, sshRunner, waitForSsh } from "../../../cli/src/ssh";
 import { Target } from "../../../cli/src/targets";
+import { fleetNames } from "../../../fleet/src/settings";
 import { docker } from "../../../fleet/src/exec";
 import { Fleet, REGISTRY_USER, fleetDown, fleetUp } from "../../../fleet/src/fleet";
 import { buildProjectImages, deriveImage, pushImage } from "../../../fleet/src/images";
 import { REPO_ROOT, fleetSettings } from "../../../fleet/src/settings";
 import { waitFor } from "../../../fleet/src/wait";
+import type { LoadCounts } from "./load";
 
 /**
  * The suite's own fleet, named after this checkout so that two checkouts on one machine (a
@@ -314,5 +316,23 @@ export async function onHost(index: number, command: string, stdin = ""): Promis
 export function figure(label: string, value: unknown) {
   console.log(
     `      figure: ${label}: ${typeof value === "string" ? value : JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * No request through the LB failed or answered non-2xx. When some did, the message shows the first
+ * answers and what the LB logged about them (it logs only abnormal requests), so a rare failure
+ * names the part that answered and the host it came from.
+ */
+export async function assertNoFailedRequests(load: LoadCounts, what: string): Promise<void> {
+  const failed = load.errors + load.timeouts + load.non2xx;
+  if (failed === 0) return;
+  const lbLog = await docker(["logs", "--tail", "20", fleetNames(settings.prefix).lb], {
+    allowFail: true,
+  });
+  assert.fail(
+    `${failed} requests failed ${what} (${JSON.stringify({ ...load, non2xxSamples: undefined })})\n` +
+      `first answers: ${load.non2xxSamples.join(" | ") || "none kept"}\n` +
+      `LB log:\n${`${lbLog.stdout}${lbLog.stderr}`.trim() || "(empty)"}`,
   );
 }

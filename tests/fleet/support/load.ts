@@ -10,7 +10,11 @@ export interface LoadCounts {
   durationS: number;
   /** The non-2xx answers by status code (502 from nginx, 503 from the LB with no host up...). */
   non2xxCodes: Record<string, number>;
+  /** The first few non-2xx answers, status and the start of the body: which part answered. */
+  non2xxSamples: string[];
 }
+
+const MAX_SAMPLES = 5;
 
 /**
  * Constant, bounded load through the LB on 127.0.0.1 while `during` runs: a fixed request rate,
@@ -29,9 +33,18 @@ export async function underLoad<T>(
     finish = resolve;
     fail = reject;
   });
+  const non2xxSamples: string[] = [];
   const instance = autocannon(
     {
       url,
+      requests: [
+        {
+          onResponse: (status: number, body: string) => {
+            if ((status < 200 || status > 299) && non2xxSamples.length < MAX_SAMPLES)
+              non2xxSamples.push(`${status}: ${body.replace(/\s+/g, " ").slice(0, 160)}`);
+          },
+        },
+      ],
       connections: options.connections ?? 8,
       overallRate: options.rate ?? 100,
       duration: options.maxSeconds ?? 300,
@@ -66,6 +79,7 @@ export async function underLoad<T>(
       timeouts: r.timeouts,
       durationS: r.duration,
       non2xxCodes,
+      non2xxSamples,
     },
   };
 }
