@@ -204,7 +204,7 @@ const rawSchema = z.strictObject({
   ),
   "berth:sshPrivateKey": matching(
     PRIVATE_KEY,
-    "must be a PEM or OpenSSH private key; set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE",
+    "must be an unencrypted OpenSSH private key (what ssh-keygen writes; PKCS#1 and SEC1 PEM also work, PKCS#8 does not); set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE",
   ),
   "berth:bastion": z
     .strictObject(

@@ -59,6 +59,16 @@ export function blobOfPublicKeyLine(line: string): Buffer {
   return Buffer.from(line.trim().split(/\s+/)[1] ?? "", "base64");
 }
 
+/** What to do with a key that node reads but ssh2 does not (PKCS#8, `BEGIN PRIVATE KEY`). */
+function pkcs8Problem(privateKey: string): string {
+  const type = createPrivateKey(privateKey).asymmetricKeyType;
+  const fix =
+    type === "ed25519"
+      ? "OpenSSH cannot rewrite a PKCS#8 ed25519 key: make a new pair with ssh-keygen -t ed25519 -N '' -f KEYFILE and set both berth:ssh.publicKey and berth:sshPrivateKey"
+      : "rewrite it in OpenSSH form with ssh-keygen -p -P '' -N '' -f KEYFILE (same key, new file format)";
+  return `berth:sshPrivateKey is a PKCS#8 key (BEGIN PRIVATE KEY), which berth's SSH login check cannot read; ${fix}, then: pulumi config set --secret berth:sshPrivateKey < KEYFILE`;
+}
+
 /** Why the private key cannot sign in where the public key is installed, or undefined. */
 export function keyPairProblem(privateKey: string, publicKeyLine: string): string | undefined {
   let privateBlob: Buffer;
@@ -67,6 +77,9 @@ export function keyPairProblem(privateKey: string, publicKeyLine: string): strin
   } catch (error) {
     return `berth:sshPrivateKey cannot be read as an unencrypted OpenSSH or PEM private key (${(error as Error).message}); set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE`;
   }
+  // The login check before each deploy (SshReady) and the CLI sign in with ssh2, which reads
+  // OpenSSH keys and the older PEM forms but not PKCS#8, which the SSH provider (Go) would accept.
+  if (sshUtils.parseKey(privateKey) instanceof Error) return pkcs8Problem(privateKey);
   const publicBlob = blobOfPublicKeyLine(publicKeyLine);
   if (privateBlob.equals(publicBlob)) return undefined;
   return `berth:sshPrivateKey (${fingerprintOf(privateBlob)}) is not the private half of berth:ssh.publicKey (${fingerprintOf(publicBlob)}): the hosts accept only that public key, so every SSH dial would be refused until the 20-minute step timeout; set the matching pair (ssh-keygen -y -f KEYFILE prints a private key's public line)`;

@@ -194,7 +194,7 @@ const BAD_INPUTS: [string, (raw: Raw) => void, string][] = [
   [
     "no SSH private key",
     (r) => delete r["berth:sshPrivateKey"],
-    "berth:sshPrivateKey must be a PEM or OpenSSH private key; set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE (got nothing)",
+    "berth:sshPrivateKey must be an unencrypted OpenSSH private key (what ssh-keygen writes; PKCS#1 and SEC1 PEM also work, PKCS#8 does not); set it with: pulumi config set --secret berth:sshPrivateKey < KEYFILE (got nothing)",
   ],
   [
     "hosts as a scalar",

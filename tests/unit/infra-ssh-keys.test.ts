@@ -6,7 +6,7 @@ import { ed25519KeyPair } from "../support/ssh-key-pair";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../../infra/src/config";
@@ -27,14 +27,31 @@ function sshKeygenPublicLine(privateKey: string): string {
   }
 }
 
-function pem(type: "ed25519" | "rsa" | "ec"): string {
+/** The key file after the rewrite the refusal suggests: `ssh-keygen -p -P '' -N '' -f KEYFILE`. */
+function rewrittenByKeygen(privateKey: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "berth-keys-"));
+  try {
+    const file = path.join(dir, "key");
+    writeFileSync(file, privateKey, { mode: 0o600 });
+    const result = spawnSync("ssh-keygen", ["-p", "-P", "", "-N", "", "-f", file], {
+      encoding: "utf8",
+    });
+    assert.equal(result.status, 0, `ssh-keygen -p: ${result.stderr}${result.error?.message ?? ""}`);
+    return readFileSync(file, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pem(type: "ed25519" | "rsa" | "ec", form: "pkcs8" | "traditional"): string {
   const { privateKey } =
     type === "rsa"
       ? generateKeyPairSync("rsa", { modulusLength: 2048 })
       : type === "ec"
         ? generateKeyPairSync("ec", { namedCurve: "P-256" })
         : generateKeyPairSync("ed25519");
-  return privateKey.export({ type: type === "rsa" ? "pkcs1" : "pkcs8", format: "pem" }) as string;
+  if (form === "pkcs8") return privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+  return privateKey.export({ type: type === "rsa" ? "pkcs1" : "sec1", format: "pem" }) as string;
 }
 
 /**
@@ -53,15 +70,33 @@ function expectedPublicLine(privateKey: string): string {
 describe("the deploy key pair", () => {
   const keys: [string, string][] = [
     ["OpenSSH ed25519", ed25519KeyPair().private],
-    ["PKCS#8 ed25519", pem("ed25519")],
-    ["PKCS#1 RSA", pem("rsa")],
-    ["PKCS#8 ECDSA P-256", pem("ec")],
+    ["PKCS#1 RSA", pem("rsa", "traditional")],
+    ["SEC1 ECDSA P-256", pem("ec", "traditional")],
   ];
   for (const [what, privateKey] of keys) {
     it(`reads the public half of a ${what} private key exactly as ssh-keygen does`, () => {
       const line = expectedPublicLine(privateKey);
       assert.equal(publicKeyBlobOf(privateKey).toString("base64"), line.split(" ")[1]);
       assert.equal(keyPairProblem(privateKey, `${line} deploy@example`), undefined);
+    });
+  }
+
+  for (const type of ["ed25519", "rsa", "ec"] as const) {
+    it(`refuses a PKCS#8 ${type} key, which the login check (ssh2) cannot read, saying how to fix it`, () => {
+      const privateKey = pem(type, "pkcs8");
+      const line = expectedPublicLine(privateKey);
+      const problem = keyPairProblem(privateKey, `${line} deploy@example`) ?? "";
+      assert.match(problem, /^berth:sshPrivateKey is a PKCS#8 key \(BEGIN PRIVATE KEY\)/);
+      assert.match(
+        problem,
+        type === "ed25519"
+          ? /ssh-keygen -t ed25519 -N '' -f KEYFILE/
+          : /ssh-keygen -p -P '' -N '' -f KEYFILE/,
+      );
+      assert.ok(!problem.includes(privateKey.split("\n")[1]!), "the private key is not echoed");
+      // The suggested rewrite gives a key the check takes, with the same public half.
+      if (type !== "ed25519")
+        assert.equal(keyPairProblem(rewrittenByKeygen(privateKey), `${line} d@x`), undefined);
     });
   }
 

@@ -20,7 +20,7 @@
  * Runs are serialised (the Pulumi runtime is process-global); each one starts from fresh mocks
  * and config, so several stacks can run in one mocha process.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { ed25519KeyPair } from "../ssh-key-pair";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -139,12 +139,9 @@ export interface RunProgramOptions {
 export type RegisteredSoFar = { type: string; name: string; state: Record<string, unknown> }[];
 
 let testPrivateKey: string | undefined;
-/** An ed25519 private key in PEM, generated once per process. */
+/** An ed25519 private key in OpenSSH form (what ssh-keygen writes), generated once per process. */
 export function testSshPrivateKey(): string {
-  testPrivateKey ??= generateKeyPairSync("ed25519").privateKey.export({
-    type: "pkcs8",
-    format: "pem",
-  }) as string;
+  testPrivateKey ??= ed25519KeyPair().private;
   return testPrivateKey;
 }
 
