@@ -45,5 +45,6 @@ export function promoteConfigText(
   if (typeof oldProxy === "string") previous.proxyDigest = oldProxy;
   doc.setIn(["config", "berth:release", "digest"], release.digest);
   doc.setIn(["config", "berth:release", "proxyDigest"], release.proxyDigest);
-  return { text: doc.toString(), previous };
+  // lineWidth 0: the yaml library would otherwise fold every long line of the file at 80 columns.
+  return { text: doc.toString({ lineWidth: 0 }), previous };
 }

@@ -29,6 +29,18 @@ describe("cli: promote", () => {
       assert.match(text, new RegExp(`    proxyDigest: ${PROXY.replace(/[.]/g, "\\.")}\n`));
     });
 
+    it("leaves long lines as they were (no folding at 80 columns) and changes only the release", () => {
+      const key = `ssh-ed25519 ${"A".repeat(68)} deploy@shop`;
+      const original = PROD_YAML.replace(
+        "  berth:app: shop\n",
+        `  berth:app: shop\n  berth:ssh:\n    publicKey: ${key}\n  berth:note: ${"a long plain value ".repeat(6).trim()}\n`,
+      );
+      const { text } = promoteConfigText(original, { digest: APP, proxyDigest: PROXY });
+      const lines = new Set(text.split("\n"));
+      for (const line of original.split("\n")) assert.ok(lines.has(line), `line changed: ${line}`);
+      assert.equal(text.split("\n").length, original.split("\n").length + 2);
+    });
+
     it("reports the release it replaces", () => {
       const once = promoteConfigText(PROD_YAML, { digest: APP, proxyDigest: PROXY }).text;
       const newer = APP.replace(/a{64}$/, "c".repeat(64));
