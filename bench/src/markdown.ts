@@ -167,7 +167,15 @@ export function scalingSection(scaling: ScalingFigures): string[] {
     `### How a rollout grows: a code-only change, bake ${scaling.bakeSeconds} s, no load`,
     "",
     table(
-      ["hosts", "batch size", "batches (hosts each)", "total", "per batch", "host wall time"],
+      [
+        "hosts",
+        "batch size",
+        "batches (hosts each)",
+        "total",
+        "per batch",
+        "host wall time",
+        "load average at the start",
+      ],
       scaling.points.map((p) => [
         String(p.hosts),
         String(p.batchSize),
@@ -175,6 +183,7 @@ export function scalingSection(scaling: ScalingFigures): string[] {
         p.ok ? s(p.totalMs) : `FAILED after ${s(p.totalMs)}: ${p.error}`,
         s(p.perBatchMs),
         walls(p.hostWallMs),
+        p.loadAverage.toFixed(2),
       ]),
     ),
     "",
@@ -237,7 +246,8 @@ export function coldHostSection(cold: ColdHostFigures): string[] {
     ),
     "",
     "The receipt's pull phase covers both images; it is split at the host engine's `pull` events. " +
-      "Serving after: from the deployer's start to the host's nginx switching to the release. " +
+      "Serving after: from the deployer's start to the host's nginx switching to the release; the " +
+      `deploy then bakes ${cold.bakeSeconds} s before it returns. ` +
       "Received: the host's network counter over the whole first deploy (registry, SSH, health checks).",
   ];
 }

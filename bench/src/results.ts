@@ -322,6 +322,8 @@ export interface ScalePointFigures {
   perBatchMs: number;
   /** Each host's deployer wall time (SSH + agent), in rollout order. */
   hostWallMs: number[];
+  /** The machine's 1-minute load average when the rollout started (other work shows here). */
+  loadAverage: number;
   ok: boolean;
   error: string | null;
 }
@@ -383,6 +385,8 @@ export interface ColdHostRun {
 export interface ColdHostFigures {
   app: ColdImageFigures;
   proxy: ColdImageFigures;
+  /** The first deploy's bake after the switch (it ends the deploy's wall time, not its serving). */
+  bakeSeconds: number;
   /** The main fleet's first deploy (batch size 1): every host brand-new. */
   hosts: ColdHostRun[];
 }

@@ -7,6 +7,7 @@
  * on top of the bench's v1, as a code change adds one), with the hosts' background work settled
  * between rollouts so that no lock waits for it.
  */
+import * as os from "node:os";
 import { deriveImage, pushImage } from "../../fleet/src/images";
 import { docker } from "../../fleet/src/exec";
 import { fleetUp } from "../../fleet/src/fleet";
@@ -76,6 +77,7 @@ export async function measureScaling(input: ScalingInput): Promise<ScalingFigure
       const base = bench.specFor(image);
       const spec = { ...base, guard: { ...base.guard, bakeSeconds } };
       const batchHosts: number[] = [];
+      const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
       const result = await step(
         log,
         `scale: rollout on ${hosts} hosts, batch size ${batchSize}, bake ${bakeSeconds} s`,
@@ -102,6 +104,7 @@ export async function measureScaling(input: ScalingInput): Promise<ScalingFigure
         totalMs: result.ms,
         perBatchMs: batches ? Math.round(result.ms / batches) : result.ms,
         hostWallMs: result.results.map((r) => r.ms),
+        loadAverage,
         ok: result.ok,
         error: result.error,
       });

@@ -216,8 +216,8 @@ export function scalingChecks(scaling: ScalingFigures | null): TargetCheck[] {
 const range = (values: (number | null)[], format: (v: number) => string): string => {
   const known = values.filter((v): v is number => v !== null);
   if (!known.length) return "–";
-  const [min, max] = [Math.min(...known), Math.max(...known)];
-  return min === max ? format(min) : `${format(min)} to ${format(max)}`;
+  const [min, max] = [format(Math.min(...known)), format(Math.max(...known))];
+  return min === max ? min : `${min} to ${max}`;
 };
 
 /** What a brand-new host pulls before it serves (issue 16 item 5): reported figures, no target. */

@@ -195,6 +195,7 @@ const scaling: ScalingFigures = {
       totalMs: 12_000,
       perBatchMs: 4_000,
       hostWallMs: [4_100, 3_900, 4_000],
+      loadAverage: 1.5,
       ok: true,
       error: null,
     },
@@ -207,6 +208,7 @@ const scaling: ScalingFigures = {
       totalMs: 9_000,
       perBatchMs: 4_500,
       hostWallMs: [4_000, 5_000, 4_900],
+      loadAverage: 2,
       ok: false,
       error: "host-2: agent failed (unhealthy): web did not answer",
     },
@@ -225,6 +227,7 @@ const scaling: ScalingFigures = {
 const cold: ColdHostFigures = {
   app: { reference: APP, compressedBytes: 40_200_000, layers: 9, sizeBytes: 116_800_000 },
   proxy: { reference: PROXY, compressedBytes: 5_000_000, layers: 3, sizeBytes: 13_200_000 },
+  bakeSeconds: 3,
   hosts: [
     {
       host: "host-1",
@@ -247,7 +250,7 @@ const cold: ColdHostFigures = {
       proxyPullMs: null,
       servingAfterMs: 5_200,
       wallMs: 6_000,
-      receivedBytes: 46_000_000,
+      receivedBytes: 45_920_000,
       phasesMs: { pull: 3_100 },
     },
   ],
@@ -284,7 +287,7 @@ describe("bench report: scaling and cold host", () => {
     assert.equal(
       bytes?.value,
       "app 40.2 MB compressed in 9 layers (116.8 MB unpacked), nginx 5.0 MB compressed in 3 layers (13.2 MB unpacked); " +
-        "each host received 45.9 MB to 46.0 MB during the first deploy",
+        "each host received 45.9 MB during the first deploy",
     );
     assert.equal(
       seconds?.value,
@@ -310,7 +313,7 @@ describe("bench report: scaling and cold host", () => {
     const md = scalingSection(scaling).join("\n");
     assert.match(
       md,
-      /\| 3 \| 1 \| 3 \(1 \+ 1 \+ 1\) \| 12\.00 s \| 4\.00 s \| 3\.90 s to 4\.10 s \|/,
+      /\| 3 \| 1 \| 3 \(1 \+ 1 \+ 1\) \| 12\.00 s \| 4\.00 s \| 3\.90 s to 4\.10 s \| 1\.50 \|/,
     );
     assert.match(md, /\| 3 \| 3 \| 2 \(1 \+ 2\) \| FAILED after 9\.00 s: host-2: agent failed/);
     assert.match(md, /- batch size 1: 4\.00 s per batch \+ 0\.00 s \(3 points, r² 0\.99\)/);
@@ -328,7 +331,8 @@ describe("bench report: scaling and cold host", () => {
     );
     assert.match(
       md,
-      /\| host-2 \| 0 \| 3\.10 s \(– \+ –\) \| no \| 5\.20 s \| 6\.00 s \| 46\.0 MB \|/,
+      /\| host-2 \| 0 \| 3\.10 s \(– \+ –\) \| no \| 5\.20 s \| 6\.00 s \| 45\.9 MB \|/,
     );
+    assert.match(md, /the deploy then bakes 3 s before it returns/);
   });
 });
