@@ -413,7 +413,13 @@ try {
     guardBakeSeconds: whole("guardBakeSeconds", 1, 600),
     skip: String(raw.skip).split(",").filter(Boolean),
     scalePoints: scale.points,
-    prefix: fleetSettings({ prefix: String(raw.prefix) }).prefix,
+    prefix: (() => {
+      try {
+        return fleetSettings({ prefix: String(raw.prefix) }).prefix;
+      } catch (error) {
+        throw new Error(`--prefix: ${(error as Error).message}`, { cause: error });
+      }
+    })(),
   };
   const unknown = options.skip.filter((part) => !SKIPPABLE.includes(part));
   if (unknown.length)
