@@ -8,6 +8,7 @@ import {
   RolloutFigures,
   ScalingFigures,
 } from "./results";
+import { median } from "./scaling";
 import type { TrafficSummary } from "./stats";
 import { lineText, megabytes } from "./targets";
 
@@ -172,7 +173,8 @@ export function scalingSection(scaling: ScalingFigures): string[] {
         "batch size",
         "batches (hosts each)",
         "total",
-        "per batch",
+        "per batch (total / batches)",
+        "batch wall time, median (min to max)",
         "host wall time",
         "load average at the start",
       ],
@@ -182,6 +184,7 @@ export function scalingSection(scaling: ScalingFigures): string[] {
         `${p.batches} (${p.batchHosts.join(" + ")})`,
         p.ok ? s(p.totalMs) : `FAILED after ${s(p.totalMs)}: ${p.error}`,
         s(p.perBatchMs),
+        p.batchMs.length ? `${s(median(p.batchMs))} (${walls(p.batchMs)})` : "–",
         walls(p.hostWallMs),
         p.loadAverage.toFixed(2),
       ]),

@@ -320,6 +320,8 @@ export interface ScalePointFigures {
   totalMs: number;
   /** totalMs / batches. */
   perBatchMs: number;
+  /** Each batch's wall time (its slowest host), in order; the last batch of a failed rollout too. */
+  batchMs: number[];
   /** Each host's deployer wall time (SSH + agent), in rollout order. */
   hostWallMs: number[];
   /** The machine's 1-minute load average when the rollout started (other work shows here). */

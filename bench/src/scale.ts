@@ -16,7 +16,7 @@ import { BenchFleet, connectBench, settleBackground } from "./bench-fleet";
 import { onCleanup } from "./cleanup";
 import { progress, step, StepLog } from "./progress";
 import type { ScalePointFigures, ScalingFigures } from "./results";
-import { ScalePoint, projectRollouts, scalingFit } from "./scaling";
+import { ScalePoint, batchDurations, projectRollouts, scalingFit } from "./scaling";
 
 export interface ScalingInput {
   log: StepLog;
@@ -103,6 +103,10 @@ export async function measureScaling(input: ScalingInput): Promise<ScalingFigure
         image,
         totalMs: result.ms,
         perBatchMs: batches ? Math.round(result.ms / batches) : result.ms,
+        batchMs: batchDurations(
+          result.results.map((r) => r.ms),
+          batchHosts,
+        ),
         hostWallMs: result.results.map((r) => r.ms),
         loadAverage,
         ok: result.ok,

@@ -88,6 +88,29 @@ export function scaleFlags(
   return { hosts, points: [{ hosts, batchSize }] };
 }
 
+/**
+ * Each batch's wall time: its slowest host (the hosts of a batch run at once, and the next batch
+ * starts when the last of them returns). `hostMs` in rollout order, `batchHosts` hosts per batch.
+ */
+export function batchDurations(hostMs: number[], batchHosts: number[]): number[] {
+  let next = 0;
+  return batchHosts.flatMap((size) => {
+    const batch = hostMs.slice(next, next + size);
+    next += size;
+    return batch.length ? [Math.max(...batch)] : [];
+  });
+}
+
+/** The middle value (the mean of the two middle ones for an even count); null for none. */
+export function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** A measured point, as far as the fit needs it. */
 export interface MeasuredPoint extends ScalePoint {
   batches: number;

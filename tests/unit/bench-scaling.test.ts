@@ -4,6 +4,8 @@ import { coldHostSection, scalingSection } from "../../bench/src/markdown";
 import type { ColdHostFigures, ScalingFigures } from "../../bench/src/results";
 import {
   batchCount,
+  batchDurations,
+  median,
   fitLine,
   MeasuredPoint,
   projectRollouts,
@@ -66,6 +68,13 @@ describe("bench: how a rollout grows", () => {
     assert.equal(batchCount(9, 3, false), 3);
     assert.equal(batchCount(100, 3, true), 34);
     assert.equal(batchCount(100, 1, true), 100);
+  });
+
+  it("takes a batch's wall time from its slowest host", () => {
+    assert.deepEqual(batchDurations([5, 7, 6, 9, 4, 8], [1, 3, 2]), [5, 9, 8]);
+    // A failed rollout stops after its failing batch: later batches have no hosts.
+    assert.deepEqual(batchDurations([5, 7], [1, 3, 3]), [5, 7]);
+    assert.deepEqual([median([3, 1, 2]), median([4, 1, 3, 2]), median([])], [2, 2.5, null]);
   });
 
   it("measures 3, 6 and 10 hosts at batch sizes 1 and 3 by default", () => {
@@ -194,6 +203,7 @@ const scaling: ScalingFigures = {
       image: APP,
       totalMs: 12_000,
       perBatchMs: 4_000,
+      batchMs: [4_100, 3_900, 4_000],
       hostWallMs: [4_100, 3_900, 4_000],
       loadAverage: 1.5,
       ok: true,
@@ -207,6 +217,7 @@ const scaling: ScalingFigures = {
       image: APP,
       totalMs: 9_000,
       perBatchMs: 4_500,
+      batchMs: [4_000, 5_000],
       hostWallMs: [4_000, 5_000, 4_900],
       loadAverage: 2,
       ok: false,
@@ -313,7 +324,7 @@ describe("bench report: scaling and cold host", () => {
     const md = scalingSection(scaling).join("\n");
     assert.match(
       md,
-      /\| 3 \| 1 \| 3 \(1 \+ 1 \+ 1\) \| 12\.00 s \| 4\.00 s \| 3\.90 s to 4\.10 s \| 1\.50 \|/,
+      /\| 3 \| 1 \| 3 \(1 \+ 1 \+ 1\) \| 12\.00 s \| 4\.00 s \| 4\.00 s \(3\.90 s to 4\.10 s\) \| 3\.90 s to 4\.10 s \| 1\.50 \|/,
     );
     assert.match(md, /\| 3 \| 3 \| 2 \(1 \+ 2\) \| FAILED after 9\.00 s: host-2: agent failed/);
     assert.match(md, /- batch size 1: 4\.00 s per batch \+ 0\.00 s \(3 points, r² 0\.99\)/);
