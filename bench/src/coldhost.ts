@@ -157,7 +157,6 @@ export async function coldHostFigures(
   return {
     app: await imageFigures(bench, spec.image, bench.container(0)),
     proxy: await imageFigures(bench, spec.proxyImage, bench.container(0)),
-    bakeSeconds: spec.guard.bakeSeconds,
     hosts,
   };
 }

@@ -250,7 +250,8 @@ export function coldHostSection(cold: ColdHostFigures): string[] {
     "",
     "The receipt's pull phase covers both images; it is split at the host engine's `pull` events. " +
       "Serving after: from the deployer's start to the host's nginx switching to the release; the " +
-      `deploy then bakes ${cold.bakeSeconds} s before it returns. ` +
+      "deploy then confirms the new workers before it returns (a first deploy does not bake: no " +
+      "previous release runs there to switch back to). " +
       "Received: the host's network counter over the whole first deploy (registry, SSH, health checks).",
   ];
 }

@@ -387,8 +387,6 @@ export interface ColdHostRun {
 export interface ColdHostFigures {
   app: ColdImageFigures;
   proxy: ColdImageFigures;
-  /** The first deploy's bake after the switch (it ends the deploy's wall time, not its serving). */
-  bakeSeconds: number;
   /** The main fleet's first deploy (batch size 1): every host brand-new. */
   hosts: ColdHostRun[];
 }
