@@ -35,8 +35,8 @@ export interface BenchFleet {
   hosts: Endpoint[];
   /** The local fleet's release spec for an app image, with the bench's release command. */
   specFor(image: string, overrides?: Partial<ReleaseSpec>): ReleaseSpec;
-  /** The rollout plan (batch size 1) of a spec, executed over SSH. */
-  rollout(spec: ReleaseSpec, options?: ExecuteOptions): Promise<RolloutResult>;
+  /** The rollout plan of a spec (batch size 1 unless told), executed over SSH. */
+  rollout(spec: ReleaseSpec, options?: ExecuteOptions, batchSize?: number): Promise<RolloutResult>;
   /** `berth rollback` on every host: at once, or one after another. */
   rollback(oneAtATime: boolean): Promise<SwitchBackResult>;
   /** The host's container name (index from 0, in rollout order). */
@@ -58,14 +58,14 @@ export async function connectBench(fleet: Fleet, proxyImage: string): Promise<Be
     fleet,
     hosts: target.hosts,
     specFor,
-    rollout: (spec, options = {}) =>
+    rollout: (spec, options = {}, batchSize = 1) =>
       executePlan(
         planRollout({
           hosts: target.hosts.map((h) => h.name),
           spec,
           registry: login,
           agent: readAgentScript(),
-          batchSize: 1,
+          batchSize,
           configHashKey: localConfigHashKey(fleet.settings),
         }),
         target.hosts,

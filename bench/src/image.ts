@@ -108,13 +108,13 @@ export async function buildReleases(
   return { v1, v2, v3, coldBuildMs, rebuildMs, sizeBytes };
 }
 
-interface Manifest {
+export interface Manifest {
   config: { digest: string; size: number };
   layers: { digest: string; size: number }[];
 }
 
 /** The image manifest from the fleet registry, as this machine reaches it (basic auth). */
-async function manifest(
+export async function manifest(
   fleet: Fleet,
   reference: string,
 ): Promise<{ manifest: Manifest; bytes: number }> {

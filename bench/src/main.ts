@@ -5,6 +5,18 @@
  * benchmark itself could not run.
  *
  *   node -r ts-node/register/transpile-only bench/src/main.ts [--hosts 3] [--rate 100] ...
+ *
+ * Fleet size and batch size:
+ *   --hosts N         the bench fleet's host count (1 to 10, default 3): every part but the
+ *                     scaling section runs on it, as before.
+ *   --batch-size B    narrows the scaling section to one point: N hosts rolled in batches of B
+ *                     (1 to 10). Without it, the section measures fleets of 3, 6 and 10 hosts at
+ *                     batch sizes 1 and 3, growing the bench fleet from size to size.
+ *   So `npm run bench -- --hosts 6 --batch-size 3` runs everything on 6 hosts and measures one
+ *   scaling point, 6 hosts in batches of 3.
+ *   --prefix NAME     the fleet's name prefix and the local image tags' (default berth-bench): two
+ *                     benches on one machine need two prefixes (and two --port values).
+ *   --skip scale,coldhost  leaves out the scaling section / the cold-host figures.
  */
 import { Command } from "commander";
 import * as fs from "node:fs";
@@ -15,6 +27,7 @@ import { fleetDown, fleetUp } from "../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../fleet/src/images";
 import { fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
 import { connectBench } from "./bench-fleet";
+import { coldHostBefore, coldHostFigures } from "./coldhost";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
 import { measureGuard } from "./guard";
@@ -27,6 +40,8 @@ import { progress, step, StepLog } from "./progress";
 import { BenchResults, RESULTS_SCHEMA_VERSION } from "./results";
 import { measureRollback } from "./rollback";
 import { measureFloors, measureRollout } from "./rollout";
+import { measureScaling } from "./scale";
+import { ScalePoint, scaleFlags } from "./scaling";
 import { hostUrls } from "./serving";
 import { chartSubtitle } from "./subtitle";
 import { checkTargets } from "./targets";
@@ -47,10 +62,14 @@ interface Options {
   guardBakeSeconds: number;
   /** Parts left out of this run, for a quicker look at the others. */
   skip: string[];
+  /** The scaling section's rollouts: the default grid, or the one --hosts/--batch-size point. */
+  scalePoints: ScalePoint[];
+  /** The fleet's prefix and the local images' tag prefix. */
+  prefix: string;
 }
 
 /** What --skip can leave out. */
-const SKIPPABLE = ["nginx", "program", "baked", "rollback", "guard"];
+const SKIPPABLE = ["nginx", "program", "baked", "rollback", "guard", "scale", "coldhost"];
 
 /**
  * Runs one independent part of the benchmark; if it fails, the reason goes into the notes and the
@@ -97,6 +116,8 @@ function emptyResults(startedAt: Date): BenchResults {
     nginx: null,
     image: null,
     programEvaluation: null,
+    scaling: null,
+    coldHost: null,
     targets: [],
     notes: [],
     stepsMs: {},
@@ -109,7 +130,7 @@ async function main(options: Options): Promise<number> {
   const results = emptyResults(startedAt);
   const log: StepLog = { stepsMs: results.stepsMs, loadAverages: results.loadAverages };
   const settings = fleetSettings({
-    prefix: "berth-bench",
+    prefix: options.prefix,
     hostCount: options.hosts,
     lbPort: options.port,
   });
@@ -127,7 +148,7 @@ async function main(options: Options): Promise<number> {
     results.commit = await commitFacts();
 
     const releases = await step(log, "image: cold build and one-line rebuild", () =>
-      buildReleases("berth-bench-app", startedAt.toISOString(), options.coldBuild),
+      buildReleases(`${options.prefix}-app`, startedAt.toISOString(), options.coldBuild),
     );
     if (!options.coldBuild) results.notes.push("The cold build was skipped (--no-cold-build).");
     results.image = {
@@ -198,10 +219,22 @@ async function main(options: Options): Promise<number> {
       return { ...spec, guard: { ...spec.guard, bakeSeconds } };
     };
 
-    await step(log, "first deploy (v1)", async () => {
-      const first = await bench.rollout(bench.specFor(pushed.v1));
-      if (!first.ok) throw new Error(`the first deploy failed: ${first.error}`);
+    // The first deploy lands on brand-new hosts (empty image stores): the cold-host figures.
+    const cold = skipped("coldhost") ? null : await coldHostBefore(bench);
+    const batchStarts = [Date.now()];
+    const first = await step(log, "first deploy (v1)", async () => {
+      const result = await bench.rollout(bench.specFor(pushed.v1), {
+        afterBatch: async () => {
+          batchStarts.push(Date.now());
+        },
+      });
+      if (!result.ok) throw new Error(`the first deploy failed: ${result.error}`);
+      return result;
     });
+    if (cold)
+      results.coldHost = await attempt(results, "cold host", () =>
+        coldHostFigures(bench, bench.specFor(pushed.v1), first, batchStarts, cold),
+      );
     const hostUrlList = await hostUrls(settings.prefix, settings.hostCount);
 
     // Two rollouts of the same kind of change, each against its own floor: bake 0, then the
@@ -276,6 +309,19 @@ async function main(options: Options): Promise<number> {
             ),
         ),
       );
+
+    if (!skipped("scale"))
+      results.scaling = await attempt(results, "scaling", () =>
+        measureScaling({
+          log,
+          settings,
+          points: options.scalePoints,
+          proxyImage: proxyRef,
+          baseImage: releases.v1,
+          tagPrefix: `${options.prefix}-app`,
+          current,
+        }),
+      );
   } catch (error) {
     exitCode = 1;
     const message = (error as Error).message;
@@ -312,9 +358,18 @@ async function writeResults(results: BenchResults, outDir: string): Promise<void
 
 const program = new Command("bench")
   .description(
-    "berth's benchmark on the local fleet: rollout vs floor (bake 0 and default), traffic, rollback (at once, one at a time), the guard's switch-back, nginx, image, program",
+    "berth's benchmark on the local fleet: rollout vs floor (bake 0 and default), traffic, rollback (at once, one at a time), the guard's switch-back, nginx, image, program, a cold host's pulls, how a rollout grows",
   )
-  .option("--hosts <n>", "simulated hosts for the rollout", "3")
+  .option("--hosts <n>", "simulated hosts of the bench fleet (1 to 10)", "3")
+  .option(
+    "--batch-size <n>",
+    "measure one scaling point, --hosts hosts in batches of this size (default: 3, 6, 10 hosts at 1 and 3)",
+  )
+  .option(
+    "--prefix <name>",
+    "the bench fleet's name prefix (and its local image tags')",
+    "berth-bench",
+  )
   .option("--rate <n>", "constant request rate through the LB during rollout and rollback", "100")
   .option("--connections <n>", "connections for the constant-rate load", "10")
   .option("--port <port>", "the bench fleet's LB port on 127.0.0.1", "8890")
@@ -343,8 +398,9 @@ const whole = (name: string, min: number, max: number) => {
 };
 let options: Options;
 try {
+  const scale = scaleFlags(String(raw.hosts), raw.batchSize as string | undefined);
   options = {
-    hosts: whole("hosts", 1, 9),
+    hosts: scale.hosts,
     rate: whole("rate", 1, 2000),
     connections: whole("connections", 1, 256),
     port: whole("port", 1024, 65535),
@@ -356,6 +412,14 @@ try {
     bakeSeconds: whole("bakeSeconds", 0, 600),
     guardBakeSeconds: whole("guardBakeSeconds", 1, 600),
     skip: String(raw.skip).split(",").filter(Boolean),
+    scalePoints: scale.points,
+    prefix: (() => {
+      try {
+        return fleetSettings({ prefix: String(raw.prefix) }).prefix;
+      } catch (error) {
+        throw new Error(`--prefix: ${(error as Error).message}`, { cause: error });
+      }
+    })(),
   };
   const unknown = options.skip.filter((part) => !SKIPPABLE.includes(part));
   if (unknown.length)

@@ -2,12 +2,15 @@
 import {
   AGENT_PHASES,
   BenchResults,
+  ColdHostFigures,
   GuardFigures,
   RollbackFigures,
   RolloutFigures,
+  ScalingFigures,
 } from "./results";
+import { median } from "./scaling";
 import type { TrafficSummary } from "./stats";
-import { megabytes } from "./targets";
+import { lineText, megabytes } from "./targets";
 
 const ms = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined ? "–" : `${value.toFixed(digits)}`;
@@ -154,6 +157,102 @@ function guardSection(g: GuardFigures): string[] {
         ],
       ],
     ),
+  ];
+}
+
+/** How a rollout grows: one row per fleet size and batch size, the lines, the projection. */
+export function scalingSection(scaling: ScalingFigures): string[] {
+  const walls = (values: number[]) =>
+    values.length ? `${s(Math.min(...values))} to ${s(Math.max(...values))}` : "–";
+  return [
+    `### How a rollout grows: a code-only change, bake ${scaling.bakeSeconds} s, no load`,
+    "",
+    table(
+      [
+        "hosts",
+        "batch size",
+        "batches (hosts each)",
+        "total",
+        "per batch (total / batches)",
+        "batch wall time, median (min to max)",
+        "host wall time",
+        "load average at the start",
+      ],
+      scaling.points.map((p) => [
+        String(p.hosts),
+        String(p.batchSize),
+        `${p.batches} (${p.batchHosts.join(" + ")})`,
+        p.ok ? s(p.totalMs) : `FAILED after ${s(p.totalMs)}: ${p.error}`,
+        s(p.perBatchMs),
+        p.batchMs.length ? `${s(median(p.batchMs))} (${walls(p.batchMs)})` : "–",
+        walls(p.hostWallMs),
+        p.loadAverage.toFixed(2),
+      ]),
+    ),
+    "",
+    "Least-squares lines, rollout total = a + b × batches (b: the per-batch cost):",
+    "",
+    `- all points: ${lineText(scaling.fit)}`,
+    ...scaling.fitByBatchSize.map((f) => `- batch size ${f.batchSize}: ${lineText(f.fit)}`),
+    ...scaling.projection.map(
+      (p) =>
+        `- ${p.hosts} hosts at batch size ${p.batchSize}: ${p.batches} batches, ` +
+        (p.totalMs === null ? "no line for that batch size" : `${s(p.totalMs)} by that line`),
+    ),
+    "",
+    "With a release command the first host goes alone (it runs the migrations), so 10 hosts at " +
+      "batch size 3 make 1 + 3 + 3 + 3 batches. The fleet grows between sizes; its new hosts get the " +
+      "fleet's release first, and each rollout brings a release no host has yet (one small layer).",
+  ];
+}
+
+/** What a brand-new host pulled before it served, per image and per host. */
+export function coldHostSection(cold: ColdHostFigures): string[] {
+  const mb = (bytes: number | null) => (bytes === null ? "–" : megabytes(bytes));
+  return [
+    "### Cold host: the first deploy on hosts with an empty image store",
+    "",
+    table(
+      ["image", "compressed (registry manifest, sum of layers)", "layers", "unpacked on the host"],
+      (
+        [
+          ["app", cold.app],
+          ["nginx", cold.proxy],
+        ] as const
+      ).map(([name, image]) => [
+        `${name} (…${image.reference.slice(-12)})`,
+        mb(image.compressedBytes),
+        image.layers === null ? "–" : String(image.layers),
+        mb(image.sizeBytes),
+      ]),
+    ),
+    "",
+    table(
+      [
+        "host",
+        "images before",
+        "pull (app + nginx)",
+        "release command",
+        "serving after",
+        "deploy wall time",
+        "received by the host",
+      ],
+      cold.hosts.map((h) => [
+        h.host,
+        h.imagesBefore === null ? "–" : String(h.imagesBefore),
+        `${s(h.pullMs)} (${s(h.appPullMs)} + ${s(h.proxyPullMs)})`,
+        h.releaseCommand ? s(h.phasesMs.release) : "no",
+        s(h.servingAfterMs),
+        s(h.wallMs),
+        mb(h.receivedBytes),
+      ]),
+    ),
+    "",
+    "The receipt's pull phase covers both images; it is split at the host engine's `pull` events. " +
+      "Serving after: from the deployer's start to the host's nginx switching to the release; the " +
+      "deploy then confirms the new workers before it returns (a first deploy does not bake: no " +
+      "previous release runs there to switch back to). " +
+      "Received: the host's network counter over the whole first deploy (registry, SSH, health checks).",
   ];
 }
 
@@ -340,6 +439,9 @@ export function renderMarkdown(r: BenchResults): string {
         `${p.resources ?? "–"} resources; whole process ${s(p.processMs)}`,
     );
   }
+
+  if (r.scaling) out.push("", ...scalingSection(r.scaling));
+  if (r.coldHost) out.push("", ...coldHostSection(r.coldHost));
 
   if (r.notes.length) out.push("", "### Notes", "", ...r.notes.map((n) => `- ${n}`));
   return out.join("\n") + "\n";

@@ -5,10 +5,14 @@
 import type { BakeResult } from "../../infra/src/agent/contract";
 import type { CpuShare } from "./cpu";
 import type { HostRun } from "./phases";
+import type { LineFit, Projection } from "./scaling";
 import type { LatencySummary, SecondBucket, TrafficSummary } from "./stats";
 
-/** 2: the guard's phases (smoke, bake), a baked rollout, the fleet's rollback both ways, the guard scenario. */
-export const RESULTS_SCHEMA_VERSION = 2;
+/**
+ * 2: the guard's phases (smoke, bake), a baked rollout, the fleet's rollback both ways, the guard scenario.
+ * 3: how a rollout grows (scaling) and what a brand-new host pulls (coldHost).
+ */
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /**
  * The agent's phases in the order it runs them (infra/host/berth-agent's receipt keys). The new
@@ -289,6 +293,10 @@ export interface BenchResults {
   nginx: { throughput: NginxComparison[]; slowClients: SlowClientFigures[] } | null;
   image: ImageFigures | null;
   programEvaluation: ProgramEvaluationFigures | null;
+  /** Rollouts of a code-only change on fleets of 3, 6 and 10 hosts at batch sizes 1 and 3. */
+  scaling?: ScalingFigures | null;
+  /** What the main fleet's brand-new hosts pulled in their first deploy, before they served. */
+  coldHost?: ColdHostFigures | null;
   targets: TargetCheck[];
   /** Anything a reader needs to know: skipped parts and why, noise on a shared machine. */
   notes: string[];
@@ -296,4 +304,89 @@ export interface BenchResults {
   stepsMs: Record<string, number>;
   /** The 1-minute load average when each part started: other work on a shared machine shows here. */
   loadAverages: Record<string, number>;
+}
+
+/** One rollout of the scaling section: a code-only change, bake 0, no load. */
+export interface ScalePointFigures {
+  hosts: number;
+  batchSize: number;
+  /** Batches of the rollout plan (host-1 goes alone first: it runs the release command). */
+  batches: number;
+  /** Hosts per batch, in order. */
+  batchHosts: number[];
+  /** The release rolled out (a one-layer change on top of the bench's v1, pushed for this point). */
+  image: string;
+  /** Wall time of the whole rollout, first SSH dial to the last host's agent returning. */
+  totalMs: number;
+  /** totalMs / batches. */
+  perBatchMs: number;
+  /** Each batch's wall time (its slowest host), in order; the last batch of a failed rollout too. */
+  batchMs: number[];
+  /** Each host's deployer wall time (SSH + agent), in rollout order. */
+  hostWallMs: number[];
+  /** The machine's 1-minute load average when the rollout started (other work shows here). */
+  loadAverage: number;
+  ok: boolean;
+  error: string | null;
+}
+
+/**
+ * How a rollout grows with the fleet (issue 16 item 4). The fleet grows (and shrinks) between
+ * sizes; new hosts are brought to the fleet's release before the size's points are measured.
+ */
+export interface ScalingFigures {
+  bakeSeconds: number;
+  points: ScalePointFigures[];
+  /** totalMs = intercept + slope × batches through every point that succeeded (slope: per-batch cost). */
+  fit: LineFit | null;
+  /** The same line per batch size. */
+  fitByBatchSize: { batchSize: number; fit: LineFit | null }[];
+  /** Each batch size's line carried to 100 hosts (the local per-batch cost; see the README). */
+  projection: Projection[];
+}
+
+/** One of the two images a brand-new host pulls (the same bytes for every host). */
+export interface ColdImageFigures {
+  /** The reference the host pulled, by digest. */
+  reference: string;
+  /**
+   * Sum of the registry manifest's layer sizes (compressed): what a pull into an empty image
+   * store downloads, besides the manifest and the config blob.
+   */
+  compressedBytes: number | null;
+  layers: number | null;
+  /** `docker image inspect` Size on the host after the pull (unpacked). */
+  sizeBytes: number | null;
+}
+
+/** One brand-new host's first deploy (empty image store), from its receipt and its engine. */
+export interface ColdHostRun {
+  host: string;
+  /** Images in the host's store before the deploy (0: brand-new). */
+  imagesBefore: number | null;
+  /** This host ran the release command (host-1), which comes between the pull and the boot. */
+  releaseCommand: boolean;
+  /** The receipt's pull phase: both images, one after the other. */
+  pullMs: number | null;
+  /**
+   * The pull phase split at the host engine's `pull` events: the proxy's share from the app
+   * image's event to its own, the app's the rest. Null when the events were not found.
+   */
+  appPullMs: number | null;
+  proxyPullMs: number | null;
+  /** From the deployer's start to nginx serving the release on this host. */
+  servingAfterMs: number | null;
+  /** The deployer's wall time (SSH + agent). */
+  wallMs: number;
+  /** Bytes the host's network interface received during the deploy (registry, SSH, DNS). */
+  receivedBytes: number | null;
+  phasesMs: Partial<Record<AgentPhase, number>>;
+}
+
+/** Bytes and seconds a brand-new host pulls before it serves (issue 16 item 5). */
+export interface ColdHostFigures {
+  app: ColdImageFigures;
+  proxy: ColdImageFigures;
+  /** The main fleet's first deploy (batch size 1): every host brand-new. */
+  hosts: ColdHostRun[];
 }

@@ -2,7 +2,14 @@
  * The issue's targets, read against one run's figures. Benchmarks report: a missed target is a
  * finding for the closing note, never a failed command. Pure.
  */
-import type { BenchResults, HostRolloutFigures, TargetCheck } from "./results";
+import type {
+  BenchResults,
+  ColdHostFigures,
+  HostRolloutFigures,
+  ScalingFigures,
+  TargetCheck,
+} from "./results";
+import type { LineFit } from "./scaling";
 
 export const TARGETS = {
   rolloutFailedRequests: 0,
@@ -25,7 +32,9 @@ export function bakedMs(hosts: HostRolloutFigures[]): number {
 }
 
 type Figures = Pick<BenchResults, "rolloutTraffic" | "rollout" | "rollback" | "nginx" | "image"> &
-  Partial<Pick<BenchResults, "rolloutWithBake" | "rollbackOneAtATime" | "guard">>;
+  Partial<
+    Pick<BenchResults, "rolloutWithBake" | "rollbackOneAtATime" | "guard" | "scaling" | "coldHost">
+  >;
 
 export function checkTargets(r: Figures): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -140,5 +149,122 @@ export function checkTargets(r: Figures): TargetCheck[] {
     value: size === null ? "not measured" : megabytes(size),
     met: size === null ? null : size <= TARGETS.imageBytes,
   });
+  checks.push(...scalingChecks(r.scaling ?? null), ...coldHostChecks(r.coldHost ?? null));
   return checks;
+}
+
+/** "a + b × batches" in seconds, with r² and the number of points. */
+export function lineText(fit: LineFit | null): string {
+  if (!fit) return "no line (fewer than two batch counts)";
+  const r2 = fit.r2 === null ? "" : `, r² ${fit.r2.toFixed(2)}`;
+  return `${seconds(fit.slope)} per batch + ${seconds(fit.intercept)} (${fit.points} points${r2})`;
+}
+
+/** How a rollout grows (issue 16 item 4): reported figures, no target. */
+export function scalingChecks(scaling: ScalingFigures | null): TargetCheck[] {
+  const reported = (name: string, value: string): TargetCheck => ({
+    name,
+    target: "reported",
+    value,
+    met: null,
+  });
+  const bake = scaling ? `, bake ${scaling.bakeSeconds} s` : "";
+  const sizes = scaling ? [...new Set(scaling.points.map((p) => p.hosts))] : [];
+  return [
+    reported(
+      `rollout time by fleet size and batch size (code-only change${bake}, no load)`,
+      !scaling?.points.length
+        ? "not measured"
+        : sizes
+            .map(
+              (hosts) =>
+                `${hosts} hosts: ` +
+                scaling.points
+                  .filter((p) => p.hosts === hosts)
+                  .map(
+                    (p) =>
+                      `${p.ok ? seconds(p.totalMs) : "FAILED"} at batch size ${p.batchSize} (${p.batches} batches)`,
+                  )
+                  .join(", "),
+            )
+            .join("; "),
+    ),
+    reported(
+      "per-batch cost: least-squares line, rollout total = a + b × batches",
+      !scaling
+        ? "not measured"
+        : [
+            `all points: ${lineText(scaling.fit)}`,
+            ...scaling.fitByBatchSize.map((f) => `batch size ${f.batchSize}: ${lineText(f.fit)}`),
+          ].join("; "),
+    ),
+    reported(
+      "rollout projected to 100 hosts by those lines (local per-batch cost)",
+      !scaling?.projection.length
+        ? "not measured"
+        : scaling.projection
+            .map(
+              (p) =>
+                `batch size ${p.batchSize}: ${p.batches} batches, ` +
+                (p.totalMs === null ? "no line" : seconds(p.totalMs)),
+            )
+            .join("; "),
+    ),
+  ];
+}
+
+const range = (values: (number | null)[], format: (v: number) => string): string => {
+  const known = values.filter((v): v is number => v !== null);
+  if (!known.length) return "–";
+  const [min, max] = [format(Math.min(...known)), format(Math.max(...known))];
+  return min === max ? min : `${min} to ${max}`;
+};
+
+/** What a brand-new host pulls before it serves (issue 16 item 5): reported figures, no target. */
+export function coldHostChecks(cold: ColdHostFigures | null): TargetCheck[] {
+  const image = (name: string, i: ColdHostFigures["app"]) =>
+    `${name} ${i.compressedBytes === null ? "–" : megabytes(i.compressedBytes)} compressed` +
+    `${i.layers === null ? "" : ` in ${i.layers} layers`} (${i.sizeBytes === null ? "–" : megabytes(i.sizeBytes)} unpacked)`;
+  const hosts = cold?.hosts ?? [];
+  const s = (ms: number) => seconds(ms);
+  return [
+    {
+      name: "cold host: bytes pulled before it serves (registry manifests; the host's network counter)",
+      target: "reported",
+      value: !cold
+        ? "not measured"
+        : `${image("app", cold.app)}, ${image("nginx", cold.proxy)}; ` +
+          `each host received ${range(
+            hosts.map((h) => h.receivedBytes),
+            megabytes,
+          )} during the first deploy`,
+      met: null,
+    },
+    {
+      name: "cold host: seconds to pull both images, and to serving",
+      target: "reported",
+      value: !cold
+        ? "not measured"
+        : `pull ${range(
+            hosts.map((h) => h.pullMs),
+            s,
+          )} (app ${range(
+            hosts.map((h) => h.appPullMs),
+            s,
+          )}, nginx ${range(
+            hosts.map((h) => h.proxyPullMs),
+            s,
+          )}); serving ${range(
+            hosts.map((h) => h.servingAfterMs),
+            s,
+          )} after its deploy started, over ${hosts.length} brand-new host(s)` +
+          (hosts.some((h) => h.releaseCommand)
+            ? ` (${hosts
+                .filter((h) => h.releaseCommand)
+                .map((h) => h.host)
+                .join(", ")} also ran the release command)`
+            : ""),
+      met: null,
+    },
+  ];
 }

@@ -20,6 +20,9 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 const PREFIX = /^[a-z][a-z0-9-]{0,30}$/;
 
+/** The most simulated hosts one fleet may have: the bench grows a fleet to 10 on 2 cores. */
+export const MAX_FLEET_HOSTS = 10;
+
 /** Validates the settings, naming the bad value and the fix. */
 export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings {
   const prefix = input.prefix ?? "berth-fleet";
@@ -28,8 +31,10 @@ export function fleetSettings(input: Partial<FleetSettings> = {}): FleetSettings
   const healthPath = input.healthPath ?? "/healthz";
   if (!PREFIX.test(prefix))
     throw new Error(`fleet prefix "${prefix}" must be lowercase letters, digits and dashes`);
-  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 9)
-    throw new Error(`fleet host count must be a whole number from 1 to 9 (got ${hostCount})`);
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_FLEET_HOSTS)
+    throw new Error(
+      `fleet host count must be a whole number from 1 to ${MAX_FLEET_HOSTS} (got ${hostCount})`,
+    );
   if (!Number.isInteger(lbPort) || lbPort < 1024 || lbPort > 65535)
     throw new Error(`fleet LB port must be a whole number from 1024 to 65535 (got ${lbPort})`);
   if (!specFields.healthPath.safeParse(healthPath).success)

@@ -139,10 +139,15 @@ describe("fleet settings", () => {
   it("rejects bad values, naming them", () => {
     assert.throws(
       () => fleetSettings({ hostCount: 0 }),
-      /host count must be a whole number from 1 to 9 \(got 0\)/,
+      /host count must be a whole number from 1 to 10 \(got 0\)/,
     );
     assert.throws(() => fleetSettings({ prefix: "Bad_Prefix" }), /prefix "Bad_Prefix"/);
     assert.throws(() => fleetSettings({ lbPort: 80 }), /LB port .* \(got 80\)/);
     assert.equal(fleetSettings().hostCount, 2);
+  });
+
+  it("takes up to 10 hosts (the bench's largest fleet), not 11", () => {
+    assert.equal(fleetSettings({ hostCount: 10 }).hostCount, 10);
+    assert.throws(() => fleetSettings({ hostCount: 11 }), /from 1 to 10 \(got 11\)/);
   });
 });

@@ -139,7 +139,7 @@ describe("bench targets", () => {
       nginx: null,
       image: null,
     });
-    assert.equal(checks.length, 10);
+    assert.equal(checks.length, 15);
     assert.ok(checks.every((c) => c.met === null && c.value === "not measured"));
   });
 
