@@ -34,6 +34,41 @@ function jsonSender(state: ServiceState): SendJson {
   };
 }
 
+const CPU_BLOCK = Buffer.alloc(1024, 0x61);
+const hashBlocks = (count: number) => {
+  for (let i = 0; i < count; i++) createHash("sha256").update(CPU_BLOCK).digest();
+};
+
+let hashesPerMs: number | null = null;
+/**
+ * How many 1 kB sha256 hashes this process does in 1 ms of CPU: the fastest of 20 timed batches of
+ * 64 after a warm-up (a batch that the scheduler interrupted only looks slower, never faster).
+ * Once, on the first /cpu request (a few ms).
+ */
+function calibrate(): number {
+  hashBlocks(256);
+  let fastestNs = Infinity;
+  for (let batch = 0; batch < 20; batch++) {
+    const started = process.hrtime.bigint();
+    hashBlocks(64);
+    fastestNs = Math.min(fastestNs, Number(process.hrtime.bigint() - started));
+  }
+  return (64 * 1e6) / Math.max(1, fastestNs);
+}
+
+/**
+ * Does about `ms` milliseconds of CPU work on this thread (sha256 of 1 kB blocks, a count
+ * calibrated once) and answers how many hashes that was. A fixed amount of work, not a time: a busy
+ * machine makes the request slower, never cheaper. (process.cpuUsage() is too coarse for 1 ms: on
+ * this kernel its sum moves in steps of several hundred µs.)
+ */
+export function spendCpu(ms: number): number {
+  hashesPerMs ??= calibrate();
+  const hashes = Math.round(ms * hashesPerMs);
+  hashBlocks(hashes);
+  return hashes;
+}
+
 /** A query parameter as a whole number in [min, max]; `fallback` when absent; null when invalid. */
 function intParam(url: URL, name: string, fallback: number, min: number, max: number) {
   const raw = url.searchParams.get(name);
@@ -80,6 +115,21 @@ function routes(
         }
         const timer = setTimeout(() => sendJson(res, 200, { sleptMs: ms }), ms);
         res.once("close", () => clearTimeout(timer));
+      },
+    },
+    // Spends ?ms=N milliseconds of CPU before answering: benchmarks of a route that works like an
+    // API. CPU_MAX_MS bounds it, so that no request can hold the event loop for long.
+    "/cpu": {
+      GET: (_req, res, url) => {
+        const ms = intParam(url, "ms", 1, 0, config.cpuMaxMs);
+        if (ms === null) {
+          sendJson(res, 400, {
+            error: "bad_request",
+            message: `ms must be an integer from 0 to ${config.cpuMaxMs} (CPU_MAX_MS)`,
+          });
+          return;
+        }
+        sendJson(res, 200, { cpuMs: ms, hashes: spendCpu(ms) });
       },
     },
     // A larger JSON document (?count=N items), e.g. to see the proxy compress it.
