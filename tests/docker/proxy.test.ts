@@ -95,16 +95,18 @@ describe("the app behind nginx on a private network", function () {
       for (let i = 0; i < 10; i++) {
         const response = await request(`${stack.url}/cpu?ms=15`);
         assert.equal(response.status, 200);
-        assert.equal(response.json().cpuMs, 15);
-        assert.ok(response.json().hashes > 0);
+        const body = response.json() as { cpuMs: number; hashes: number };
+        assert.equal(body.cpuMs, 15);
+        assert.ok(body.hashes > 0);
       }
       const spent = (await serverCpuMs()) - before;
       // About 150 ms (the work is calibrated on the fastest batch); 120 at the very least.
       assert.ok(spent >= 120, `10 requests of 15 ms cost the server ${spent} ms of CPU`);
       const tooMuch = await request(`${stack.url}/cpu?ms=21`);
       assert.equal(tooMuch.status, 400);
-      assert.equal(tooMuch.json().error, "bad_request");
-      assert.match(tooMuch.json().message, /0 to 20/);
+      const refusal = tooMuch.json() as { error: string; message: string };
+      assert.equal(refusal.error, "bad_request");
+      assert.match(refusal.message, /0 to 20/);
     });
 
     it("POST /echo gets the request body intact", async function () {
