@@ -34,39 +34,51 @@ function jsonSender(state: ServiceState): SendJson {
   };
 }
 
-const CPU_BLOCK = Buffer.alloc(1024, 0x61);
-const hashBlocks = (count: number) => {
-  for (let i = 0; i < count; i++) createHash("sha256").update(CPU_BLOCK).digest();
-};
-
-let hashesPerMs: number | null = null;
 /**
- * How many 1 kB sha256 hashes this process does in 1 ms of CPU: the fastest of 20 timed batches of
- * 64 after a warm-up (a batch that the scheduler interrupted only looks slower, never faster).
- * Once, on the first /cpu request (a few ms).
+ * `rounds` rounds of integer mixing (xorshift32), folded into the result so that none can be left
+ * out. Pure arithmetic: no allocation, so no garbage collection bills the request afterwards (a
+ * loop of sha256 hashes cost twice its calibrated time, in the GC of its Hash objects).
+ */
+function mix(rounds: number, seed: number): number {
+  let x = seed | 1;
+  for (let i = 0; i < rounds; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  return x >>> 0;
+}
+
+const BATCH = 10_000;
+let roundsPerMs: number | null = null;
+/**
+ * How many rounds this process does in 1 ms of CPU: the fastest of 20 timed batches after 30 ms of
+ * warm-up, long enough for V8 to optimize `mix` (a batch the scheduler interrupted only looks
+ * slower, never faster). Once, on the first /cpu request (about 35 ms).
  */
 function calibrate(): number {
-  hashBlocks(256);
+  let sink = 0;
+  const warmUntil = process.hrtime.bigint() + 30_000_000n;
+  while (process.hrtime.bigint() < warmUntil) sink ^= mix(BATCH, sink);
   let fastestNs = Infinity;
   for (let batch = 0; batch < 20; batch++) {
     const started = process.hrtime.bigint();
-    hashBlocks(64);
+    sink ^= mix(BATCH, batch);
     fastestNs = Math.min(fastestNs, Number(process.hrtime.bigint() - started));
   }
-  return (64 * 1e6) / Math.max(1, fastestNs);
+  return ((BATCH * 1e6) / Math.max(1, fastestNs)) | (sink & 0);
 }
 
 /**
- * Does about `ms` milliseconds of CPU work on this thread (sha256 of 1 kB blocks, a count
- * calibrated once) and answers how many hashes that was. A fixed amount of work, not a time: a busy
- * machine makes the request slower, never cheaper. (process.cpuUsage() is too coarse for 1 ms: on
- * this kernel its sum moves in steps of several hundred µs.)
+ * Does about `ms` milliseconds of CPU work on this thread (a number of rounds calibrated once) and
+ * answers the rounds and their result. A fixed amount of work, not a time: a busy machine makes
+ * the request slower, never cheaper. (process.cpuUsage() is too coarse to stop on: on this kernel
+ * its sum moves in steps of several hundred µs.)
  */
-export function spendCpu(ms: number): number {
-  hashesPerMs ??= calibrate();
-  const hashes = Math.round(ms * hashesPerMs);
-  hashBlocks(hashes);
-  return hashes;
+export function spendCpu(ms: number): { rounds: number; result: number } {
+  roundsPerMs ??= calibrate();
+  const rounds = Math.round(ms * roundsPerMs);
+  return { rounds, result: mix(rounds, rounds) };
 }
 
 /** A query parameter as a whole number in [min, max]; `fallback` when absent; null when invalid. */
@@ -129,7 +141,7 @@ function routes(
           });
           return;
         }
-        sendJson(res, 200, { cpuMs: ms, hashes: spendCpu(ms) });
+        sendJson(res, 200, { cpuMs: ms, ...spendCpu(ms) });
       },
     },
     // A larger JSON document (?count=N items), e.g. to see the proxy compress it.

@@ -95,13 +95,17 @@ describe("the app behind nginx on a private network", function () {
       for (let i = 0; i < 10; i++) {
         const response = await request(`${stack.url}/cpu?ms=15`);
         assert.equal(response.status, 200);
-        const body = response.json() as { cpuMs: number; hashes: number };
+        const body = response.json() as { cpuMs: number; rounds: number };
         assert.equal(body.cpuMs, 15);
-        assert.ok(body.hashes > 0);
+        assert.ok(body.rounds > 0);
       }
       const spent = (await serverCpuMs()) - before;
-      // About 150 ms (the work is calibrated on the fastest batch); 120 at the very least.
-      assert.ok(spent >= 120, `10 requests of 15 ms cost the server ${spent} ms of CPU`);
+      // About 150 ms (the work is calibrated on the fastest batch): 120 to 250 ms with the HTTP
+      // handling and the scheduler's noise; twice as much would not be "about" any more.
+      assert.ok(
+        spent >= 120 && spent <= 250,
+        `10 requests of 15 ms cost the server ${spent} ms of CPU`,
+      );
       const tooMuch = await request(`${stack.url}/cpu?ms=21`);
       assert.equal(tooMuch.status, 400);
       const refusal = tooMuch.json() as { error: string; message: string };
