@@ -210,7 +210,7 @@ export function nginxChecks(nginx: BenchResults["nginx"]): TargetCheck[] {
           c?.rpsRatio == null
             ? "not measured"
             : `${c.rpsRatio.toFixed(2)} (${c.nginx.requestsPerSecond.toFixed(0)} / ${c.direct.requestsPerSecond.toFixed(0)} rps, ` +
-              `p50 ${c.p50AddedMs === null ? "–" : `+${c.p50AddedMs.toFixed(2)}`} ms)` +
+              `p50 ${c.p50AddedMs === null ? "–" : `${c.p50AddedMs >= 0 ? "+" : ""}${c.p50AddedMs.toFixed(2)}`} ms)` +
               missed(c, met !== false),
         met,
       });
