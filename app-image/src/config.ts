@@ -34,6 +34,8 @@ export interface WebConfig extends CommonConfig {
   drainDelayMs: number;
   /** Upper bound for `/slow?ms=N`. */
   slowMaxMs: number;
+  /** Upper bound for `/cpu?ms=N`: one request may keep the process's only thread busy this long. */
+  cpuMaxMs: number;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -116,6 +118,7 @@ export function readWebConfig(env: Env): WebConfig {
     headersTimeoutMs: integerVar(env, "HEADERS_TIMEOUT_MS", 15_000, 1000, 300_000),
     drainDelayMs: integerVar(env, "SHUTDOWN_DRAIN_DELAY_MS", 1000, 0, 600_000),
     slowMaxMs: integerVar(env, "SLOW_MAX_MS", 30_000, 0, 600_000),
+    cpuMaxMs: integerVar(env, "CPU_MAX_MS", 20, 0, 1000),
   };
   if (config.drainDelayMs >= config.shutdownTimeoutMs) {
     throw new ConfigError(

@@ -34,6 +34,53 @@ function jsonSender(state: ServiceState): SendJson {
   };
 }
 
+/**
+ * `rounds` rounds of integer mixing (xorshift32), folded into the result so that none can be left
+ * out. Pure arithmetic: no allocation, so no garbage collection bills the request afterwards (a
+ * loop of sha256 hashes cost twice its calibrated time, in the GC of its Hash objects).
+ */
+function mix(rounds: number, seed: number): number {
+  let x = seed | 1;
+  for (let i = 0; i < rounds; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  return x >>> 0;
+}
+
+const BATCH = 10_000;
+let roundsPerMs: number | null = null;
+/**
+ * How many rounds this process does in 1 ms of CPU: the fastest of 20 timed batches after 30 ms of
+ * warm-up, long enough for V8 to optimize `mix` (a batch the scheduler interrupted only looks
+ * slower, never faster). Once, on the first /cpu request (about 35 ms).
+ */
+function calibrate(): number {
+  let sink = 0;
+  const warmUntil = process.hrtime.bigint() + 30_000_000n;
+  while (process.hrtime.bigint() < warmUntil) sink ^= mix(BATCH, sink);
+  let fastestNs = Infinity;
+  for (let batch = 0; batch < 20; batch++) {
+    const started = process.hrtime.bigint();
+    sink ^= mix(BATCH, batch);
+    fastestNs = Math.min(fastestNs, Number(process.hrtime.bigint() - started));
+  }
+  return ((BATCH * 1e6) / Math.max(1, fastestNs)) | (sink & 0);
+}
+
+/**
+ * Does about `ms` milliseconds of CPU work on this thread (a number of rounds calibrated once) and
+ * answers the rounds and their result. A fixed amount of work, not a time: a busy machine makes
+ * the request slower, never cheaper. (process.cpuUsage() is too coarse to stop on: on this kernel
+ * its sum moves in steps of several hundred µs.)
+ */
+export function spendCpu(ms: number): { rounds: number; result: number } {
+  roundsPerMs ??= calibrate();
+  const rounds = Math.round(ms * roundsPerMs);
+  return { rounds, result: mix(rounds, rounds) };
+}
+
 /** A query parameter as a whole number in [min, max]; `fallback` when absent; null when invalid. */
 function intParam(url: URL, name: string, fallback: number, min: number, max: number) {
   const raw = url.searchParams.get(name);
@@ -80,6 +127,21 @@ function routes(
         }
         const timer = setTimeout(() => sendJson(res, 200, { sleptMs: ms }), ms);
         res.once("close", () => clearTimeout(timer));
+      },
+    },
+    // Spends ?ms=N milliseconds of CPU before answering: benchmarks of a route that works like an
+    // API. CPU_MAX_MS bounds it, so that no request can hold the event loop for long.
+    "/cpu": {
+      GET: (_req, res, url) => {
+        const ms = intParam(url, "ms", 1, 0, config.cpuMaxMs);
+        if (ms === null) {
+          sendJson(res, 400, {
+            error: "bad_request",
+            message: `ms must be an integer from 0 to ${config.cpuMaxMs} (CPU_MAX_MS)`,
+          });
+          return;
+        }
+        sendJson(res, 200, { cpuMs: ms, ...spendCpu(ms) });
       },
     },
     // A larger JSON document (?count=N items), e.g. to see the proxy compress it.

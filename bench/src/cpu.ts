@@ -170,3 +170,27 @@ export function addShares(a: CpuShare | null, b: CpuShare): CpuShare {
     },
   };
 }
+
+/**
+ * A container's CPU split into user and system time, ns, from its cgroup (v1 cpuacct.stat in
+ * USER_HZ ticks, or v2 cpu.stat in µs); null when neither is readable.
+ */
+export function containerCpuSplitNs(id: string): { user: number; system: number } | null {
+  const v1 = readOrNull(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.stat`);
+  if (v1 !== null) {
+    const user = /^user (\d+)$/m.exec(v1)?.[1];
+    const system = /^system (\d+)$/m.exec(v1)?.[1];
+    const tickNs = 1e9 / TICKS_PER_SECOND;
+    return user && system ? { user: Number(user) * tickNs, system: Number(system) * tickNs } : null;
+  }
+  for (const dir of [
+    `/sys/fs/cgroup/docker/${id}`,
+    `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
+  ]) {
+    const stat = readOrNull(`${dir}/cpu.stat`);
+    const user = stat && /^user_usec (\d+)$/m.exec(stat)?.[1];
+    const system = stat && /^system_usec (\d+)$/m.exec(stat)?.[1];
+    if (user && system) return { user: Number(user) * 1000, system: Number(system) * 1000 };
+  }
+  return null;
+}

@@ -4,13 +4,14 @@ import {
   BenchResults,
   ColdHostFigures,
   GuardFigures,
+  NginxComparison,
   RollbackFigures,
   RolloutFigures,
   ScalingFigures,
 } from "./results";
 import { median } from "./scaling";
 import type { TrafficSummary } from "./stats";
-import { lineText, megabytes } from "./targets";
+import { cpuPerRequestUs, lineText, megabytes, routeOf } from "./targets";
 
 const ms = (value: number | null | undefined, digits = 0) =>
   value === null || value === undefined ? "–" : `${value.toFixed(digits)}`;
@@ -256,6 +257,66 @@ export function coldHostSection(cold: ColdHostFigures): string[] {
   ];
 }
 
+function nginxThroughputSection(throughput: NginxComparison[]): string[] {
+  const us = (v: number | null | undefined) => (v == null ? "–" : v.toFixed(0));
+  const lines = [
+    "### nginx in front of the app vs the app directly (closed loop, as fast as it answers)",
+    "",
+    table(
+      [
+        "route",
+        "connections",
+        "direct rps",
+        "nginx rps",
+        "ratio",
+        "direct p50 / p99 ms",
+        "nginx p50 / p99 ms",
+        "p50 added ms",
+        "nginx CPU µs per request (user + kernel)",
+      ],
+      throughput.map((c) => {
+        const cpu = c.nginxCpuUsPerRequest;
+        return [
+          `GET ${routeOf(c)}`,
+          String(c.connections),
+          c.direct.requestsPerSecond.toFixed(0),
+          c.nginx.requestsPerSecond.toFixed(0),
+          c.rpsRatio === null ? "–" : c.rpsRatio.toFixed(2),
+          `${ms(c.direct.latencyMs.p50, 2)} / ${ms(c.direct.latencyMs.p99, 2)}`,
+          `${ms(c.nginx.latencyMs.p50, 2)} / ${ms(c.nginx.latencyMs.p99, 2)}`,
+          ms(c.p50AddedMs, 2),
+          cpu ? `${us(cpu.total)} (${us(cpu.user)} + ${us(cpu.system)})` : "–",
+        ];
+      }),
+    ),
+  ];
+  const cpuLines = throughput.flatMap((c) => {
+    const d = c.direct.cpu;
+    const n = c.nginx.cpu;
+    if (!d || !n) return [];
+    const direct = cpuPerRequestUs(c.direct);
+    const proxied = cpuPerRequestUs(c.nginx);
+    const otherShare = (share: typeof d) =>
+      share.cpuMs.machineBusy && share.cpuMs.other !== null
+        ? `${Math.round((100 * share.cpuMs.other) / share.cpuMs.machineBusy)}%`
+        : "–";
+    return [
+      `- GET ${routeOf(c)}, ${c.connections} connection(s): direct: app ${us(direct.app)}, ` +
+        `load generator ${us(direct.loadGenerator)}, dockerd ${us(direct.dockerd)}; through nginx: app ${us(proxied.app)}, ` +
+        `nginx ${us(proxied.nginx)}, load generator ${us(proxied.loadGenerator)}, dockerd ${us(proxied.dockerd)}. ` +
+        `Other work took ${otherShare(d)} / ${otherShare(n)} of the machine's busy CPU during these runs.`,
+    ];
+  });
+  if (cpuLines.length)
+    lines.push(
+      "",
+      "CPU per request (µs), from the containers' cgroups, dockerd's and this process's own counters:",
+      "",
+      ...cpuLines,
+    );
+  return lines;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const out: string[] = [];
   out.push(
@@ -322,57 +383,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.guard) out.push("", ...guardSection(r.guard));
 
   if (r.nginx) {
-    out.push(
-      "",
-      "### nginx in front of the app vs the app directly (closed loop, as fast as it answers)",
-      "",
-      table(
-        [
-          "connections",
-          "direct rps",
-          "nginx rps",
-          "ratio",
-          "direct p50 / p99 ms",
-          "nginx p50 / p99 ms",
-          "p50 added ms",
-        ],
-        r.nginx.throughput.map((c) => [
-          String(c.connections),
-          c.direct.requestsPerSecond.toFixed(0),
-          c.nginx.requestsPerSecond.toFixed(0),
-          c.rpsRatio === null ? "–" : c.rpsRatio.toFixed(2),
-          `${ms(c.direct.latencyMs.p50, 2)} / ${ms(c.direct.latencyMs.p99, 2)}`,
-          `${ms(c.nginx.latencyMs.p50, 2)} / ${ms(c.nginx.latencyMs.p99, 2)}`,
-          ms(c.p50AddedMs, 2),
-        ]),
-      ),
-    );
-    const cpuLines = r.nginx.throughput.flatMap((c) => {
-      const perRequest = (cpuMs: number | null | undefined, t: typeof c.direct) => {
-        const requests = t.requestsPerSecond * t.durationSeconds;
-        return cpuMs == null || requests === 0 ? "–" : ((cpuMs * 1000) / requests).toFixed(0);
-      };
-      const d = c.direct.cpu;
-      const n = c.nginx.cpu;
-      if (!d || !n) return [];
-      const otherShare = (share: typeof d) =>
-        share.cpuMs.machineBusy && share.cpuMs.other !== null
-          ? `${Math.round((100 * share.cpuMs.other) / share.cpuMs.machineBusy)}%`
-          : "–";
-      return [
-        `- ${c.connections} connection(s): direct: app ${perRequest(d.cpuMs.containers.app, c.direct)}, ` +
-          `load generator ${perRequest(d.cpuMs.loadGenerator, c.direct)}; through nginx: app ${perRequest(n.cpuMs.containers.app, c.nginx)}, ` +
-          `nginx ${perRequest(n.cpuMs.containers.nginx, c.nginx)}, load generator ${perRequest(n.cpuMs.loadGenerator, c.nginx)}. ` +
-          `Other work took ${otherShare(d)} / ${otherShare(n)} of the machine's busy CPU during these runs.`,
-      ];
-    });
-    if (cpuLines.length)
-      out.push(
-        "",
-        "CPU per request (µs), from the containers' cgroups and this process:",
-        "",
-        ...cpuLines,
-      );
+    out.push("", ...nginxThroughputSection(r.nginx.throughput));
     if (r.nginx.slowClients.length) {
       const first = r.nginx.slowClients[0];
       out.push(

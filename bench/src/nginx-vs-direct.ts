@@ -1,22 +1,37 @@
 /**
  * nginx's cost and benefit, on this machine's Docker engine: one app container and the project's
  * nginx in front of it on a private network. The same load goes to the app's address and to
- * nginx's; then slow clients go to each while normal clients keep a constant load.
+ * nginx's, on each route (one where the app does next to nothing, one where it spends about 1 ms
+ * of CPU); then slow clients go to each while normal clients keep a constant load.
  */
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import { docker } from "../../fleet/src/exec";
 import { onCleanup } from "./cleanup";
-import { addShares, containerIds, CpuShare, cpuShare, cpuSnapshot } from "./cpu";
+import {
+  addShares,
+  containerCpuSplitNs,
+  containerIds,
+  CpuShare,
+  cpuShare,
+  cpuSnapshot,
+} from "./cpu";
 import { closedLoop, startLoad } from "./load";
 import { progress } from "./progress";
-import type { NginxComparison, SlowClientFigures, ThroughputFigures } from "./results";
+import {
+  NGINX_ROUTES,
+  type NginxComparison,
+  type SlowClientFigures,
+  type ThroughputFigures,
+} from "./results";
 import { startSlowClients } from "./slow-clients";
 import { difference, ratio, Sample, summarizeLatency, summarizeTraffic, window } from "./stats";
 
 export interface NginxBenchOptions {
   appImage: string;
   proxyImage: string;
+  /** Routes to measure, each at every connection count; default: both NGINX_ROUTES. */
+  paths?: string[];
   connections: number[];
   /** Seconds per measured run; each target runs `rounds` times, alternating with the other. */
   seconds: number;
@@ -143,16 +158,23 @@ export async function startPair(appImage: string, proxyImage: string) {
  */
 async function throughputRound(
   endpoint: Endpoint,
+  path: string,
   connections: number,
   seconds: number,
   containers: Record<string, string>,
 ) {
-  const url = `http://${endpoint.host}:${endpoint.port}/`;
+  const url = `http://${endpoint.host}:${endpoint.port}${path}`;
   await closedLoop(url, connections, 1);
   const before = await cpuSnapshot(containers);
+  const splitBefore = containerCpuSplitNs(containers.nginx ?? "");
   const result = await closedLoop(url, connections, seconds);
   const cpu = cpuShare(before, await cpuSnapshot(containers));
-  return { samples: window(result.samples, 0, seconds * 1000), cpu };
+  const splitAfter = containerCpuSplitNs(containers.nginx ?? "");
+  const nginxSplitNs =
+    splitBefore && splitAfter
+      ? { user: splitAfter.user - splitBefore.user, system: splitAfter.system - splitBefore.system }
+      : null;
+  return { samples: window(result.samples, 0, seconds * 1000), cpu, nginxSplitNs };
 }
 
 function throughputFigures(
@@ -175,13 +197,31 @@ function throughputFigures(
   };
 }
 
+/** nginx's CPU per request, µs, from its cgroup's total and its user/system split. */
+function nginxPerRequest(
+  figures: ThroughputFigures,
+  splitNs: { user: number; system: number } | null,
+): NginxComparison["nginxCpuUsPerRequest"] {
+  const requests = figures.requestsPerSecond * figures.durationSeconds;
+  const totalMs = figures.cpu?.cpuMs.containers.nginx;
+  if (totalMs == null || requests === 0) return null;
+  const us = (ns: number) => Math.round((ns / 1000 / requests) * 10) / 10;
+  return {
+    total: us(totalMs * 1e6),
+    user: splitNs ? us(splitNs.user) : null,
+    system: splitNs ? us(splitNs.system) : null,
+  };
+}
+
 async function compare(
   pair: { direct: Endpoint; nginx: Endpoint },
+  path: string,
   connections: number,
   options: NginxBenchOptions,
 ): Promise<NginxComparison> {
   const samples: Record<Endpoint["target"], Sample[]> = { direct: [], nginx: [] };
   const cpu: Record<Endpoint["target"], CpuShare | null> = { direct: null, nginx: null };
+  let nginxSplitNs: { user: number; system: number } | null = { user: 0, system: 0 };
   const ids = await containerIds([pair.direct.container, pair.nginx.container]);
   const containers = {
     app: ids[pair.direct.container] ?? "",
@@ -190,21 +230,37 @@ async function compare(
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? [pair.direct, pair.nginx] : [pair.nginx, pair.direct];
     for (const endpoint of order) {
-      const measured = await throughputRound(endpoint, connections, options.seconds, containers);
+      const measured = await throughputRound(
+        endpoint,
+        path,
+        connections,
+        options.seconds,
+        containers,
+      );
       samples[endpoint.target].push(...measured.samples);
       cpu[endpoint.target] = addShares(cpu[endpoint.target], measured.cpu);
+      if (endpoint.target === "nginx")
+        nginxSplitNs =
+          nginxSplitNs && measured.nginxSplitNs
+            ? {
+                user: nginxSplitNs.user + measured.nginxSplitNs.user,
+                system: nginxSplitNs.system + measured.nginxSplitNs.system,
+              }
+            : null;
     }
   }
   const total = options.seconds * options.rounds;
   const direct = throughputFigures("direct", connections, total, samples.direct, cpu.direct);
   const nginx = throughputFigures("nginx", connections, total, samples.nginx, cpu.nginx);
   return {
+    path,
     connections,
     direct,
     nginx,
     rpsRatio: ratio(nginx.requestsPerSecond, direct.requestsPerSecond),
     p50AddedMs: difference(nginx.latencyMs.p50, direct.latencyMs.p50),
     p99AddedMs: difference(nginx.latencyMs.p99, direct.latencyMs.p99),
+    nginxCpuUsPerRequest: nginxPerRequest(nginx, nginxSplitNs),
   };
 }
 
@@ -300,16 +356,18 @@ export async function benchNginxVsDirect(
   const pair = await startPair(options.appImage, options.proxyImage);
   try {
     const comparisons: NginxComparison[] = [];
-    for (const connections of options.connections) {
-      progress(
-        `nginx vs direct: ${connections} connection(s), ${options.rounds} alternating rounds of ${options.seconds} s per target`,
-      );
-      const c = await compare(pair, connections, options);
-      progress(
-        `  direct ${c.direct.requestsPerSecond} rps p50 ${c.direct.latencyMs.p50} ms; nginx ${c.nginx.requestsPerSecond} rps p50 ${c.nginx.latencyMs.p50} ms`,
-      );
-      comparisons.push(c);
-    }
+    for (const path of options.paths ?? Object.values(NGINX_ROUTES))
+      for (const connections of options.connections) {
+        progress(
+          `nginx vs direct: GET ${path}, ${connections} connection(s), ${options.rounds} alternating rounds of ${options.seconds} s per target`,
+        );
+        const c = await compare(pair, path, connections, options);
+        progress(
+          `  direct ${c.direct.requestsPerSecond} rps p50 ${c.direct.latencyMs.p50} ms; nginx ${c.nginx.requestsPerSecond} rps p50 ${c.nginx.latencyMs.p50} ms, ` +
+            `${c.nginxCpuUsPerRequest?.total ?? "–"} µs of nginx CPU per request`,
+        );
+        comparisons.push(c);
+      }
     const slowClients: SlowClientFigures[] = [];
     if (options.slowClients > 0) {
       for (const endpoint of [pair.direct, pair.nginx]) {

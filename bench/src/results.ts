@@ -147,7 +147,15 @@ export interface ThroughputFigures {
   cpu: CpuShare | null;
 }
 
+/**
+ * The routes nginx-vs-direct measures: one where the app does next to nothing (nginx's cost shows
+ * at its largest), and one that does about 1 ms of CPU per request, closer to a real API.
+ */
+export const NGINX_ROUTES = { noop: "/", cpu: "/cpu?ms=1" } as const;
+
 export interface NginxComparison {
+  /** The route measured (NGINX_ROUTES); absent in results written before there were two: "/". */
+  path?: string;
   connections: number;
   direct: ThroughputFigures;
   nginx: ThroughputFigures;
@@ -156,6 +164,11 @@ export interface NginxComparison {
   /** nginx p50 - direct p50, ms. */
   p50AddedMs: number | null;
   p99AddedMs: number | null;
+  /**
+   * nginx's CPU per request (its container's cgroup), µs, split into user (nginx's own HTTP work)
+   * and system (the kernel: sockets, TCP, scheduling); null where the cgroup could not be read.
+   */
+  nginxCpuUsPerRequest?: { total: number; user: number | null; system: number | null } | null;
 }
 
 export interface SlowClientFigures {

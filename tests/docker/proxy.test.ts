@@ -4,6 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { docker } from "../support/docker";
 import {
   establishedConnections,
+  execNode,
   jsonLogLine,
   jsonLogs,
   processUids,
@@ -77,6 +78,39 @@ describe("the app behind nginx on a private network", function () {
       const bad = await request(`${stack.url}/slow?ms=lots`);
       assert.equal(bad.status, 400);
       assert.equal(bad.json().error, "bad_request");
+    });
+
+    it("GET /cpu?ms=N spends N ms of the app's CPU; more than CPU_MAX_MS (20) is a JSON 400", async function () {
+      // The server is the container's pid 1; utime + stime in clock ticks (1/100 s).
+      const serverCpuMs = async () => {
+        const stat = await execNode(
+          stack.app,
+          'process.stdout.write(require("fs").readFileSync("/proc/1/stat", "utf8"))',
+        );
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) * 10;
+      };
+      await request(`${stack.url}/cpu?ms=0`); // calibrates
+      const before = await serverCpuMs();
+      for (let i = 0; i < 10; i++) {
+        const response = await request(`${stack.url}/cpu?ms=15`);
+        assert.equal(response.status, 200);
+        const body = response.json() as { cpuMs: number; rounds: number };
+        assert.equal(body.cpuMs, 15);
+        assert.ok(body.rounds > 0);
+      }
+      const spent = (await serverCpuMs()) - before;
+      // About 150 ms (the work is calibrated on the fastest batch): 120 to 250 ms with the HTTP
+      // handling and the scheduler's noise; twice as much would not be "about" any more.
+      assert.ok(
+        spent >= 120 && spent <= 250,
+        `10 requests of 15 ms cost the server ${spent} ms of CPU`,
+      );
+      const tooMuch = await request(`${stack.url}/cpu?ms=21`);
+      assert.equal(tooMuch.status, 400);
+      const refusal = tooMuch.json() as { error: string; message: string };
+      assert.equal(refusal.error, "bad_request");
+      assert.match(refusal.message, /0 to 20/);
     });
 
     it("POST /echo gets the request body intact", async function () {

@@ -27,6 +27,7 @@ describe("app config: the web process", function () {
       headersTimeoutMs: 15_000,
       drainDelayMs: 1000,
       slowMaxMs: 30_000,
+      cpuMaxMs: 20,
     });
   });
 
@@ -39,6 +40,7 @@ describe("app config: the web process", function () {
       HEADERS_TIMEOUT_MS: "5000",
       SHUTDOWN_DRAIN_DELAY_MS: "0",
       SLOW_MAX_MS: "5000",
+      CPU_MAX_MS: "50",
       HEALTH_PATH: "/up",
     });
     assert.equal(config.port, 8081);
@@ -48,6 +50,7 @@ describe("app config: the web process", function () {
     assert.equal(config.headersTimeoutMs, 5000);
     assert.equal(config.drainDelayMs, 0);
     assert.equal(config.slowMaxMs, 5000);
+    assert.equal(config.cpuMaxMs, 50);
   });
 
   it("accepts the digest as repo@sha256:... (what the deploy agent passes)", function () {

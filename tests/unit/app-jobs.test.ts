@@ -136,6 +136,7 @@ describe("the job routes (handler in-process, a stand-in pool)", function () {
     headersTimeoutMs: 15_000,
     drainDelayMs: 0,
     slowMaxMs: 500,
+    cpuMaxMs: 20,
   };
   const queries: { sql: string; params: unknown[] }[] = [];
   let answer: (sql: string) => { rows: unknown[] } = () => ({ rows: [] });

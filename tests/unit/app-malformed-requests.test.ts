@@ -17,6 +17,7 @@ const config: WebConfig = {
   headersTimeoutMs: 500,
   drainDelayMs: 0,
   slowMaxMs: 500,
+  cpuMaxMs: 20,
 };
 
 /** The web server as server.ts sets it up, on a random port. */

@@ -14,6 +14,7 @@ const config: WebConfig = {
   headersTimeoutMs: 15_000,
   drainDelayMs: 0,
   slowMaxMs: 500,
+  cpuMaxMs: 20,
 };
 
 describe("the app's routes (handler in-process, no proxy)", function () {
@@ -82,6 +83,20 @@ describe("the app's routes (handler in-process, no proxy)", function () {
     const tooLong = await fetch(`${base}/slow?ms=501`);
     assert.equal(tooLong.status, 400);
     assert.match(((await tooLong.json()) as { message: string }).message, /0 to 500/);
+  });
+
+  it("/cpu spends ?ms of the process's CPU, bounded by CPU_MAX_MS", async function () {
+    await fetch(`${base}/cpu?ms=0`); // calibrates
+    const before = process.cpuUsage();
+    const answer = (await (await fetch(`${base}/cpu?ms=10`)).json()) as { cpuMs: number };
+    const spent = process.cpuUsage(before);
+    assert.equal(answer.cpuMs, 10);
+    // The work is calibrated on the fastest batch: about 10 ms, 8 at the very least.
+    assert.ok(spent.user + spent.system >= 8000, `${spent.user + spent.system} µs of CPU`);
+    const tooMuch = await fetch(`${base}/cpu?ms=21`);
+    assert.equal(tooMuch.status, 400);
+    assert.match(((await tooMuch.json()) as { message: string }).message, /0 to 20 \(CPU_MAX_MS\)/);
+    assert.equal((await fetch(`${base}/cpu?ms=-1`)).status, 400);
   });
 
   it("/items answers ?count items and rejects a count over 1000", async function () {
