@@ -10,6 +10,7 @@ import { renderMarkdown } from "./markdown";
 import { phaseSpans } from "./phases";
 import type { BenchResults } from "./results";
 import { chartSubtitle } from "./subtitle";
+import { checkTargets } from "./targets";
 
 async function render(file: string): Promise<void> {
   const results = JSON.parse(fs.readFileSync(file, "utf8")) as BenchResults;
@@ -19,6 +20,8 @@ async function render(file: string): Promise<void> {
     const { png } = await renderChart(buildRolloutChartOption(traffic, chartSubtitle(results)));
     fs.writeFileSync(file.replace(/\.json$/, ".png"), png);
   }
+  // The targets table is read again too, so a change to how a figure is worded shows.
+  results.targets = checkTargets(results);
   const markdown = renderMarkdown(results);
   fs.writeFileSync(file.replace(/\.json$/, ".md"), markdown);
   process.stdout.write(markdown);

@@ -154,7 +154,8 @@ export function checkTargets(r: Figures): TargetCheck[] {
 export function lineText(fit: LineFit | null): string {
   if (!fit) return "no line (fewer than two batch counts)";
   const r2 = fit.r2 === null ? "" : `, r² ${fit.r2.toFixed(2)}`;
-  return `${seconds(fit.slope)} per batch + ${seconds(fit.intercept)} (${fit.points} points${r2})`;
+  const sign = fit.intercept < 0 ? "-" : "+";
+  return `${seconds(fit.slope)} per batch ${sign} ${seconds(Math.abs(fit.intercept))} (${fit.points} points${r2})`;
 }
 
 /** How a rollout grows (issue 16 item 4): reported figures, no target. */

@@ -13,7 +13,7 @@ import {
   scalePoints,
   scalingFit,
 } from "../../bench/src/scaling";
-import { checkTargets, coldHostChecks, scalingChecks } from "../../bench/src/targets";
+import { checkTargets, coldHostChecks, lineText, scalingChecks } from "../../bench/src/targets";
 
 const APP = "berth-bench-registry:5000/berth/app@sha256:" + "a".repeat(64);
 const PROXY = "berth-bench-registry:5000/berth/nginx@sha256:" + "b".repeat(64);
@@ -267,6 +267,11 @@ const cold: ColdHostFigures = {
 };
 
 describe("bench report: scaling and cold host", () => {
+  it("writes a negative intercept as a minus, not '+ -'", () => {
+    const text = lineText({ slope: 7.79e3, intercept: -7.79e3, r2: 0.98, points: 3 });
+    assert.equal(text, "7.79 s per batch - 7.79 s (3 points, r² 0.98)");
+  });
+
   it("reports every scaling figure with 'reported' as its target", () => {
     const checks = scalingChecks(scaling);
     assert.deepEqual(
