@@ -6,7 +6,10 @@
 import * as assert from "node:assert/strict";
 import { splitImageByDigest } from "../../infra/src/imageCopy";
 import {
+  APP,
+  STACK,
   assertAllOn,
+  convergedRelease,
   ctx,
   deploy,
   figure,
@@ -20,8 +23,21 @@ import { copyIntoProd, manifestStatus, pushToStaging } from "./support/registrie
 
 const digestOf = (image: string) => splitImageByDigest(image).digest;
 
+/** Each host's proxy container id: a new one means nginx was replaced. */
+async function proxyContainerIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < hosts().length; i++) {
+    const out = await onHost(i, `sudo -n docker inspect --format '{{.Id}}' ${APP}-${STACK}-proxy`);
+    assert.equal(out.code, 0, out.stderr);
+    ids.push(out.stdout.trim());
+  }
+  return ids;
+}
+
 describe("fleet: promotion into prod's own registry", () => {
   it("prod deploys and rolls back on copies while staging has expired the originals", async () => {
+    // Every host serving a release with the build registry's proxy (a file run alone starts empty).
+    await convergedRelease("promote-base");
     const proxy = await copyIntoProd(ctx().proxy, "proxy");
     const prodSpec = (image: string) => ({ ...specFor(image), proxyImage: proxy.image });
 
@@ -32,9 +48,13 @@ describe("fleet: promotion into prod's own registry", () => {
     const again = await copyIntoProd(a, "app");
     assert.equal(again.image, prodA.image, "copying again changes nothing");
     figure("copy into prod (first, again)", `${prodA.ms} ms, ${again.ms} ms`);
+    const proxiesBefore = await proxyContainerIds();
     let result = await deploy(prodSpec(prodA.image));
     assert.equal(result.ok, true, result.error ?? "");
     await assertAllOn(prodA.image);
+    // prod's copy of the proxy is the same image under another name: nginx is not restarted (a
+    // restart refuses connections for a moment; three at once, in a rollback, failed requests).
+    assert.deepEqual(await proxyContainerIds(), proxiesBefore, "the proxy was replaced by itself");
 
     const b = await pushToStaging("promote-b");
     assert.equal(await manifestStatus(a, "staging"), 404, "staging expired A");
