@@ -8,6 +8,7 @@ import type {
 } from "../../bench/src/results";
 import { summarizeTraffic } from "../../bench/src/stats";
 import { checkTargets, cpuPerRequestUs, nginxChecks } from "../../bench/src/targets";
+import { REPORT_HEADER } from "../support/bench-report-header";
 
 const latency = (p50: number) => ({ p50, p95: p50, p99: p50 * 2, max: p50 * 3, mean: p50 });
 
@@ -199,18 +200,7 @@ describe("bench targets for nginx against the app directly", () => {
 describe("bench markdown for nginx against the app directly", () => {
   const results = (nginx: BenchResults["nginx"]) =>
     ({
-      startedAt: "2026-12-01T12:00:00.000Z",
-      commit: { sha: "0123456789abcdef", dirty: false },
-      machine: {
-        cores: 2,
-        cpuModel: "cpu",
-        memoryBytes: 2e9,
-        loadAverage: { start: 1, end: 1 },
-        node: "v20",
-        docker: null,
-        kernel: "",
-      },
-      fleet: { hosts: 3, prefix: "berth-bench" },
+      ...REPORT_HEADER,
       rollout: null,
       rolloutTraffic: null,
       rollback: null,

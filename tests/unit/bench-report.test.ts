@@ -8,6 +8,7 @@ import type {
 } from "../../bench/src/results";
 import { summarizeTraffic } from "../../bench/src/stats";
 import { bakedMs, checkTargets } from "../../bench/src/targets";
+import { REPORT_HEADER } from "../support/bench-report-header";
 
 const IMAGE = `reg:5000/berth/app@sha256:${"b".repeat(64)}`;
 
@@ -142,18 +143,7 @@ describe("bench targets for the deploy guard and the fleet's rollback", () => {
 
 describe("bench markdown for the guard, the baked rollout and the rollbacks", () => {
   const base = {
-    startedAt: "2026-12-01T12:00:00.000Z",
-    commit: { sha: "0123456789abcdef", dirty: false },
-    machine: {
-      cores: 2,
-      cpuModel: "cpu",
-      memoryBytes: 2e9,
-      loadAverage: { start: 1, end: 1 },
-      node: "v20",
-      docker: null,
-      kernel: "",
-    },
-    fleet: { hosts: 3, prefix: "berth-bench" },
+    ...REPORT_HEADER,
     ...none,
     programEvaluation: null,
     targets: [],
