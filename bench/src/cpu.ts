@@ -61,19 +61,24 @@ function readOrNull(file: string): string | null {
   }
 }
 
-/** A container's CPU time in ns from its cgroup (v1 cpuacct, or v2 cpu.stat under either driver). */
-function containerCpuNs(id: string): number | null {
-  const v1 = readOrNull(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
-  if (v1 !== null) return Number(v1.trim());
+/** One field of a container's cgroup v2 cpu.stat, ns (cgroupfs or systemd driver); null if absent. */
+function cgroupV2CpuNs(id: string, field: string): number | null {
   for (const dir of [
     `/sys/fs/cgroup/docker/${id}`,
     `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
   ]) {
     const stat = readOrNull(`${dir}/cpu.stat`);
-    const match = stat && /^usage_usec (\d+)$/m.exec(stat);
+    const match = stat && new RegExp(`^${field} (\\d+)$`, "m").exec(stat);
     if (match?.[1]) return Number(match[1]) * 1000;
   }
   return null;
+}
+
+/** A container's CPU time in ns from its cgroup (v1 cpuacct, or v2 cpu.stat under either driver). */
+function containerCpuNs(id: string): number | null {
+  const v1 = readOrNull(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
+  if (v1 !== null) return Number(v1.trim());
+  return cgroupV2CpuNs(id, "usage_usec");
 }
 
 /** Full container ids for names, resolved once per measurement. */
@@ -183,14 +188,7 @@ export function containerCpuSplitNs(id: string): { user: number; system: number 
     const tickNs = 1e9 / TICKS_PER_SECOND;
     return user && system ? { user: Number(user) * tickNs, system: Number(system) * tickNs } : null;
   }
-  for (const dir of [
-    `/sys/fs/cgroup/docker/${id}`,
-    `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
-  ]) {
-    const stat = readOrNull(`${dir}/cpu.stat`);
-    const user = stat && /^user_usec (\d+)$/m.exec(stat)?.[1];
-    const system = stat && /^system_usec (\d+)$/m.exec(stat)?.[1];
-    if (user && system) return { user: Number(user) * 1000, system: Number(system) * 1000 };
-  }
-  return null;
+  const user = cgroupV2CpuNs(id, "user_usec");
+  const system = cgroupV2CpuNs(id, "system_usec");
+  return user !== null && system !== null ? { user, system } : null;
 }
