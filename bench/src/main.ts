@@ -27,6 +27,7 @@ import { fleetDown, fleetUp } from "../../fleet/src/fleet";
 import { buildProjectImages, pushImage } from "../../fleet/src/images";
 import { fleetSettings, REPO_ROOT } from "../../fleet/src/settings";
 import { connectBench } from "./bench-fleet";
+import { wholeNumberFlag } from "./flags";
 import { coldHostBefore, coldHostFigures } from "./coldhost";
 import { buildRolloutChartOption, renderChart } from "./chart";
 import { installSignalHandlers, onCleanup, runCleanups } from "./cleanup";
@@ -388,14 +389,13 @@ const program = new Command("bench")
 
 program.parse();
 const raw = program.opts<Record<string, string | boolean>>();
-const whole = (name: string, min: number, max: number) => {
-  const value = Number(raw[name]);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(
-      `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a whole number from ${min} to ${max} (got "${raw[name]}")`,
-    );
-  return value;
-};
+const whole = (name: string, min: number, max: number) =>
+  wholeNumberFlag(
+    `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(raw[name]),
+    min,
+    max,
+  );
 let options: Options;
 try {
   const scale = scaleFlags(String(raw.hosts), raw.batchSize as string | undefined);

@@ -5,6 +5,7 @@
  */
 import { rolloutOrder } from "../../infra/src/rollout/plan";
 import { MAX_FLEET_HOSTS } from "../../fleet/src/settings";
+import { wholeNumberFlag } from "./flags";
 
 /** One rollout the scaling section measures: a fleet of `hosts` rolled in batches of `batchSize`. */
 export interface ScalePoint {
@@ -76,15 +77,9 @@ export function scaleFlags(
   hostsRaw: string,
   batchSizeRaw: string | undefined,
 ): { hosts: number; points: ScalePoint[] } {
-  const whole = (flag: string, raw: string, max: number) => {
-    const value = Number(raw);
-    if (raw.trim() === "" || !Number.isInteger(value) || value < 1 || value > max)
-      throw new Error(`${flag} must be a whole number from 1 to ${max} (got "${raw}")`);
-    return value;
-  };
-  const hosts = whole("--hosts", hostsRaw, MAX_FLEET_HOSTS);
+  const hosts = wholeNumberFlag("--hosts", hostsRaw, 1, MAX_FLEET_HOSTS);
   if (batchSizeRaw === undefined) return { hosts, points: scalePoints() };
-  const batchSize = whole("--batch-size", batchSizeRaw, MAX_FLEET_HOSTS);
+  const batchSize = wholeNumberFlag("--batch-size", batchSizeRaw, 1, MAX_FLEET_HOSTS);
   return { hosts, points: [{ hosts, batchSize }] };
 }
 
